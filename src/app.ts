@@ -1,0 +1,97 @@
+import cookie from '@fastify/cookie'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { Config } from './config.js'
+import type { Database } from './db/client.js'
+import { systemClock, type Clock } from './domain/clock.js'
+import { createOrganizationService } from './domain/organizations.js'
+import { createSessionService } from './domain/sessions.js'
+import { createUserService } from './domain/users.js'
+import authentication from './plugins/auth.js'
+import errorHandling from './plugins/errors.js'
+import apiKeyRoutes from './routes/api-keys.js'
+import buildInfoRoutes from './routes/buildinfo.js'
+import docsRoutes from './routes/docs.js'
+import healthRoutes from './routes/health.js'
+import organizationRoutes from './routes/organizations.js'
+import userRoutes from './routes/users.js'
+import { APIKeySchema } from './sdk/api-keys.js'
+import { ResponseSchema } from './sdk/common.js'
+import { OrganizationSchema } from './sdk/organizations.js'
+import { UserSchema } from './sdk/users.js'
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+
+export const JSON_BODY_LIMIT = 1024 * 1024
+
+export interface AppDeps {
+  config: Readonly<Config>
+  database: Database
+  logger: FastifyBaseLogger
+  clock?: Clock
+}
+
+/** The whole HTTP service, ready to `listen` or `inject`. Reads no environment, opens nothing. */
+export async function buildApp({ config, database, logger, clock = systemClock }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: JSON_BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+  })
+
+  const { db } = database
+  const users = createUserService({ db, clock })
+  const sessions = createSessionService({ db, clock })
+  const organizations = createOrganizationService({ db })
+
+  await app.register(errorHandling)
+  await app.register(cookie)
+  for (const schema of [ResponseSchema, UserSchema, OrganizationSchema, APIKeySchema]) app.addSchema(schema)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Outpost API',
+        version: VERSION,
+        description: "Coder's API for external workspaces, served by Outpost.",
+      },
+      components: {
+        securitySchemes: { CoderSessionToken: { type: 'apiKey', in: 'header', name: 'Coder-Session-Token' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } })
+
+  await app.register(healthRoutes, { database })
+  await app.register(docsRoutes)
+  await app.register(
+    async (api) => {
+      // Everything under /api/v2 requires a session unless a route says `auth: 'none'`.
+      await api.register(authentication, { sessions })
+      await api.register(buildInfoRoutes, { db, version: VERSION, accessUrl: config.accessUrl })
+      await api.register(userRoutes, {
+        users,
+        sessions,
+        organizations,
+        secureCookies: config.accessUrl.startsWith('https:'),
+      })
+      await api.register(apiKeyRoutes, { users, sessions })
+      await api.register(organizationRoutes, { organizations })
+    },
+    { prefix: '/api/v2' },
+  )
+  return app
+}

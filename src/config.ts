@@ -1,0 +1,175 @@
+import path from 'node:path'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface HttpAddress {
+  host: string
+  port: number
+}
+
+export interface Config {
+  /** Where machines and clients reach Outpost, without a trailing slash. */
+  accessUrl: string
+  httpAddress: HttpAddress
+  /** Absent: the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined
+  dataDir: string
+  /** 32 bytes; absent only in embedded mode, where it is generated into `dataDir`. */
+  secretKey: Buffer | undefined
+  logLevel: LogLevel
+  skipMigrations: boolean
+}
+
+/** A configuration value that cannot be used; its message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+interface Variable<T> {
+  name: string
+  description: string
+  default?: string
+  parse: (raw: string) => T
+}
+
+function variable<T>(spec: Variable<T>): Variable<T> {
+  return spec
+}
+
+function parseUrl(raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error(`must be an absolute http(s) URL, got "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`must use http or https, got "${url.protocol}"`)
+  }
+  if (url.search || url.hash) throw new Error('must not have a query or fragment')
+  return url.toString().replace(/\/+$/, '')
+}
+
+function parseHttpAddress(raw: string): HttpAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(raw)
+  if (!match) throw new Error(`must be host:port (for example 127.0.0.1:3000), got "${raw}"`)
+  const port = Number(match[3])
+  if (port > 65535) throw new Error(`port must be 0-65535, got ${port}`)
+  const host = match[1] ?? match[2] ?? ''
+  return { host: host === '' ? '0.0.0.0' : host, port }
+}
+
+function parseDatabaseUrl(raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error('must be a postgres:// or postgresql:// URL')
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error(`must be a postgres:// or postgresql:// URL, got "${url.protocol}//…"`)
+  }
+  return raw
+}
+
+function parseSecretKey(raw: string): Buffer {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw.trim())) throw new Error('must be base64')
+  const key = Buffer.from(raw.trim(), 'base64')
+  if (key.length !== 32) throw new Error(`must decode to 32 bytes, got ${key.length}`)
+  return key
+}
+
+function parseLogLevel(raw: string): LogLevel {
+  const level = raw.toLowerCase()
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new Error(`must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`)
+  }
+  return level as LogLevel
+}
+
+function parseBoolean(raw: string): boolean {
+  const value = raw.toLowerCase()
+  if (['1', 'true', 'yes'].includes(value)) return true
+  if (['0', 'false', 'no', ''].includes(value)) return false
+  throw new Error(`must be true or false, got "${raw}"`)
+}
+
+/** Every environment variable Outpost reads. The README's configuration table mirrors this. */
+export const VARIABLES = {
+  accessUrl: variable({
+    name: 'OUTPOST_ACCESS_URL',
+    description: 'The URL machines and clients use to reach Outpost.',
+    default: 'http://localhost:3000',
+    parse: parseUrl,
+  }),
+  httpAddress: variable({
+    name: 'OUTPOST_HTTP_ADDRESS',
+    description: 'The address the HTTP server listens on.',
+    default: '127.0.0.1:3000',
+    parse: parseHttpAddress,
+  }),
+  databaseUrl: variable({
+    name: 'DATABASE_URL',
+    description: 'A Postgres connection URL. Unset: the embedded PGlite database.',
+    parse: parseDatabaseUrl,
+  }),
+  dataDir: variable({
+    name: 'OUTPOST_DATA_DIR',
+    description: 'Embedded database files and generated secrets.',
+    default: './.outpost',
+    parse: (raw) => {
+      if (raw.trim() === '') throw new Error('must not be empty')
+      return path.resolve(raw)
+    },
+  }),
+  secretKey: variable({
+    name: 'OUTPOST_SECRET_KEY',
+    description: '32 random bytes, base64, encrypting agent tokens at rest. Required with DATABASE_URL.',
+    parse: parseSecretKey,
+  }),
+  logLevel: variable({
+    name: 'OUTPOST_LOG_LEVEL',
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    default: 'info',
+    parse: parseLogLevel,
+  }),
+  skipMigrations: variable({
+    name: 'OUTPOST_SKIP_MIGRATIONS',
+    description: 'Do not apply database migrations at start (apply them another way first).',
+    default: 'false',
+    parse: parseBoolean,
+  }),
+} as const
+
+function read<T>(env: Env, spec: Variable<T>): T | undefined {
+  const raw = env[spec.name] ?? spec.default
+  if (raw === undefined || (raw === '' && spec.default === undefined)) return undefined
+  try {
+    return spec.parse(raw)
+  } catch (err) {
+    throw new ConfigError(`${spec.name}: ${(err as Error).message}`)
+  }
+}
+
+/** Validates the environment once. Pure: it reads only `env` and touches no files. */
+export function loadConfig(env: Env): Readonly<Config> {
+  const config: Config = {
+    accessUrl: read(env, VARIABLES.accessUrl)!,
+    httpAddress: read(env, VARIABLES.httpAddress)!,
+    databaseUrl: read(env, VARIABLES.databaseUrl),
+    dataDir: read(env, VARIABLES.dataDir)!,
+    secretKey: read(env, VARIABLES.secretKey),
+    logLevel: read(env, VARIABLES.logLevel)!,
+    skipMigrations: read(env, VARIABLES.skipMigrations)!,
+  }
+  if (config.databaseUrl !== undefined && config.secretKey === undefined) {
+    throw new ConfigError(
+      'OUTPOST_SECRET_KEY: required when DATABASE_URL is set, so that every replica shares it ' +
+        '(generate one with: openssl rand -base64 32)',
+    )
+  }
+  return Object.freeze(config)
+}

@@ -1,0 +1,59 @@
+import type {} from '@fastify/cookie'
+import type {} from '@fastify/swagger'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { errors } from '../errors.js'
+import type { Session, SessionService } from '../domain/sessions.js'
+
+export const SESSION_COOKIE = 'coder_session_token'
+export const SESSION_HEADER = 'coder-session-token'
+
+/** Who may call a route. Routes declare it in `config.auth`; the default is a user session. */
+export type AuthMode = 'user' | 'none'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthMode
+  }
+  interface FastifyRequest {
+    session: Session | null
+  }
+}
+
+function firstString(value: unknown): string | undefined {
+  if (Array.isArray(value)) return firstString(value[0])
+  return typeof value === 'string' ? value : undefined
+}
+
+/** The caller's session; only call on routes whose `config.auth` is `user`. */
+export function sessionOf(request: FastifyRequest): Session {
+  if (!request.session) throw errors.signedOut('Cookie "coder_session_token" or query parameter must be provided.')
+  return request.session
+}
+
+/**
+ * Authenticates every route unless it opts out with `config.auth: 'none'`, so a
+ * route added without thought is closed, not open.
+ */
+export default fp(
+  async function authentication(app: FastifyInstance, opts: { sessions: SessionService }) {
+    app.decorateRequest('session', null)
+    app.addHook('onRoute', (route) => {
+      const mode = (route.config as { auth?: AuthMode } | undefined)?.auth ?? 'user'
+      if (mode === 'user' && route.schema && !route.schema.security) {
+        route.schema.security = [{ CoderSessionToken: [] }]
+      }
+    })
+    app.addHook('onRequest', async (request) => {
+      const mode = request.routeOptions.config.auth ?? 'user'
+      if (mode === 'none' || request.is404) return
+      request.session = await opts.sessions.authenticate({
+        cookie: request.cookies[SESSION_COOKIE],
+        query: firstString((request.query as Record<string, unknown> | undefined)?.[SESSION_COOKIE]),
+        header: firstString(request.headers[SESSION_HEADER]),
+      })
+      request.log = request.log.child({ user_id: request.session.actor.user.id })
+    })
+  },
+  { name: 'auth', dependencies: ['@fastify/cookie'] },
+)
