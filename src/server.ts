@@ -44,6 +44,10 @@ async function main(): Promise<void> {
       process.exit(1)
     }, SHUTDOWN_GRACE_MS)
     timer.unref()
+    // Keep-alive connections would hold close() open until they time out: drop each one
+    // as soon as it has no request in flight.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 100)
+    reaper.unref()
     app
       .close()
       .then(() => database.close())

@@ -18,21 +18,29 @@ export async function createTestDatabase(t: Teardown): Promise<Database> {
     t.teardown(() => database.close())
     return database
   }
-  const name = `outpost_test_${randomBytes(6).toString('hex')}`
+  const database = await openDatabase({ kind: 'pg', url: await createServerDatabase(t, serverUrl), poolSize: 5 })
+  await database.migrate()
+  t.teardown(() => database.close())
+  return database
+}
+
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
+  try {
+    await admin.query(sql)
+  } finally {
+    await admin.end()
+  }
+}
+
+/** A new, empty database on the server in `serverUrl`, dropped at teardown; returns its URL. */
+export async function createServerDatabase(t: Teardown, serverUrl: string): Promise<string> {
+  const name = `outpost_test_${randomBytes(6).toString('hex')}`
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}`)
+  // Registered first, so it runs after teardowns registered later (which close pools).
+  t.teardown(() => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
-  const database = await openDatabase({ kind: 'pg', url: url.toString(), poolSize: 5 })
-  await database.migrate()
-  t.teardown(async () => {
-    await database.close()
-    const cleanup = new pg.Client({ connectionString: serverUrl })
-    await cleanup.connect()
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await cleanup.end()
-  })
-  return database
+  return url.toString()
 }
