@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './domain/clock.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
 import { createUserService } from './domain/users.js'
+import { RequestLogController } from './logger.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
 import apiKeyRoutes from './routes/api-keys.js'
@@ -39,6 +40,7 @@ export interface AppDeps {
 export async function buildApp({ config, database, logger, clock = systemClock }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
+    logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: JSON_BODY_LIMIT,
     genReqId: () => randomUUID(),
     requestIdHeader: false,

@@ -23,7 +23,7 @@ t.test('a whole flow at trace level logs no credential', async (t) => {
 
   const text = logs.join('')
   t.ok(logs.length > 20, 'the flow was logged')
-  t.match(text, /"reqId":"[0-9a-f-]{36}"/, 'request ids are logged')
+  t.match(text, /"request_id":"[0-9a-f-]{36}"/, 'request ids are logged')
   const secrets = {
     'owner password': owner.password,
     'wrong password': 'Wrong-Password-123',
