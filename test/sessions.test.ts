@@ -324,3 +324,16 @@ t.test('unauthenticated routes', async (t) => {
   const otherDeployment = await elsewhere.inject({ method: 'GET', url: '/api/v2/buildinfo' })
   t.not(otherDeployment.json().deployment_id, body.deployment_id, 'another database is another deployment')
 })
+
+t.test('last_seen_at and last_used move at most once an hour', async (t) => {
+  const clock = new TestClock(START)
+  const { app } = await buildTestApp(t, { clock })
+  const owner = await createOwner(app)
+  const seen = async () =>
+    (await app.inject({ method: 'GET', url: '/api/v2/users/me', headers: auth(owner.token) })).json().last_seen_at
+  t.equal(await seen(), new Date(START).toISOString(), 'the first use records it')
+  clock.advance(HOUR)
+  t.equal(await seen(), new Date(START).toISOString(), 'not again within the hour')
+  clock.advance(1000)
+  t.equal(await seen(), new Date(START + HOUR + 1000).toISOString(), 'again once more than an hour has passed')
+})
