@@ -504,3 +504,25 @@ t.test('GET /users refuses bad query parameters', async (t) => {
     validations: [{ field: 'after_id', detail: 'must match format "uuid"' }],
   })
 })
+
+t.test('two concurrent POST /users with one username: one 201, one 409', async (t) => {
+  const { app } = await buildTestApp(t)
+  const owner = await createOwner(app)
+  const create = (n: number) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v2/users',
+      headers: auth(owner.token),
+      payload: {
+        username: n === 1 ? 'twin' : 'TWIN',
+        email: `twin${n}@example.com`,
+        password: STRONG_PASSWORD,
+        organization_ids: [owner.organizationId],
+      },
+    })
+  const results = await Promise.all([create(1), create(2)])
+  t.strictSame(results.map((r) => r.statusCode).sort(), [201, 409])
+  assertError(t, results.find((r) => r.statusCode === 409)!, 409, { message: 'User already exists.' })
+  const list = await app.inject({ method: 'GET', url: '/api/v2/users', headers: auth(owner.token) })
+  t.equal(list.json().count, 2)
+})
