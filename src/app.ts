@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie'
+import websocket from '@fastify/websocket'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -10,20 +11,28 @@ import type { Database } from './db/client.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
+import { createTemplateService } from './domain/templates.js'
 import { createUserService } from './domain/users.js'
+import { createWorkspaceService } from './domain/workspaces.js'
 import { RequestLogController } from './logger.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
 import apiKeyRoutes from './routes/api-keys.js'
 import buildInfoRoutes from './routes/buildinfo.js'
 import docsRoutes from './routes/docs.js'
+import fileRoutes from './routes/files.js'
 import healthRoutes from './routes/health.js'
 import organizationRoutes from './routes/organizations.js'
+import templateRoutes from './routes/templates.js'
 import userRoutes from './routes/users.js'
+import workspaceRoutes from './routes/workspaces.js'
 import { APIKeySchema } from './sdk/api-keys.js'
 import { ResponseSchema } from './sdk/common.js'
 import { OrganizationSchema } from './sdk/organizations.js'
+import { ProvisionerJobLogSchema, ProvisionerJobSchema } from './sdk/provisioner-jobs.js'
+import { TemplateSchema, TemplateVersionParameterSchema, TemplateVersionSchema } from './sdk/templates.js'
 import { UserSchema } from './sdk/users.js'
+import { WorkspaceAgentSchema, WorkspaceBuildSchema, WorkspaceResourceSchema, WorkspaceSchema } from './sdk/workspaces.js'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -57,10 +66,37 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const users = createUserService({ db, clock })
   const sessions = createSessionService({ db, clock })
   const organizations = createOrganizationService({ db })
+  const templates = createTemplateService({ db, clock, organizations })
+  if (!config.secretKey) throw new Error('buildApp needs config.secretKey (loadOrCreateSecretKey provides it in embedded mode)')
+  const workspaces = createWorkspaceService({
+    db,
+    clock,
+    users,
+    organizations,
+    accessUrl: config.accessUrl,
+    secretKey: config.secretKey,
+  })
 
   await app.register(errorHandling)
   await app.register(cookie)
-  for (const schema of [ResponseSchema, UserSchema, OrganizationSchema, APIKeySchema]) app.addSchema(schema)
+  await app.register(websocket)
+  for (const schema of [
+    ResponseSchema,
+    UserSchema,
+    OrganizationSchema,
+    APIKeySchema,
+    ProvisionerJobSchema,
+    ProvisionerJobLogSchema,
+    TemplateSchema,
+    TemplateVersionSchema,
+    TemplateVersionParameterSchema,
+    WorkspaceAgentSchema,
+    WorkspaceResourceSchema,
+    WorkspaceBuildSchema,
+    WorkspaceSchema,
+  ]) {
+    app.addSchema(schema)
+  }
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -92,6 +128,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       })
       await api.register(apiKeyRoutes, { users, sessions })
       await api.register(organizationRoutes, { organizations })
+      await api.register(fileRoutes, { templates, maxUploadBytes: config.maxUploadBytes })
+      await api.register(templateRoutes, { templates, organizations })
+      await api.register(workspaceRoutes, { workspaces, users, organizations })
     },
     { prefix: '/api/v2' },
   )

@@ -19,6 +19,8 @@ export interface Config {
   secretKey: Buffer | undefined
   logLevel: LogLevel
   skipMigrations: boolean
+  /** Largest template upload (`POST /api/v2/files`) accepted, in bytes. */
+  maxUploadBytes: number
 }
 
 /** A configuration value that cannot be used; its message names the variable. */
@@ -90,6 +92,15 @@ function parseLogLevel(raw: string): LogLevel {
   return level as LogLevel
 }
 
+function parseByteSize(raw: string): number {
+  const match = /^(\d+)\s*(b|kib|mib|gib)?$/i.exec(raw.trim())
+  if (!match) throw new Error(`must be a size such as 10MiB or 1048576, got "${raw}"`)
+  const unit = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b']
+  const bytes = Number(match[1]) * unit
+  if (bytes < 1024 || bytes > 1024 ** 3) throw new Error(`must be between 1KiB and 1GiB, got "${raw}"`)
+  return bytes
+}
+
 function parseBoolean(raw: string): boolean {
   const value = raw.toLowerCase()
   if (['1', 'true', 'yes'].includes(value)) return true
@@ -142,6 +153,12 @@ export const VARIABLES = {
     default: 'false',
     parse: parseBoolean,
   }),
+  maxUploadBytes: variable({
+    name: 'OUTPOST_MAX_UPLOAD_BYTES',
+    description: 'Largest template archive accepted by POST /api/v2/files (bytes, or KiB/MiB/GiB).',
+    default: '10MiB',
+    parse: parseByteSize,
+  }),
 } as const
 
 function read<T>(env: Env, spec: Variable<T>): T | undefined {
@@ -164,6 +181,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     secretKey: read(env, VARIABLES.secretKey),
     logLevel: read(env, VARIABLES.logLevel)!,
     skipMigrations: read(env, VARIABLES.skipMigrations)!,
+    maxUploadBytes: read(env, VARIABLES.maxUploadBytes)!,
   }
   if (config.databaseUrl !== undefined && config.secretKey === undefined) {
     throw new ConfigError(

@@ -37,6 +37,7 @@ export const errors = {
   signedOut: (detail: string) => new ApiError(401, SIGNED_OUT_MESSAGE, detail),
   validation: (validations: Validation[]) => new ApiError(400, 'Validation failed.', undefined, validations),
   invalidJson: (detail: string) => new ApiError(400, 'Request body must be valid JSON.', detail),
+  badSearch: (message: string, validations: Validation[]) => new ApiError(400, message, undefined, validations),
   invalidQuery: (validations: Validation[]) =>
     new ApiError(400, 'Query parameters have invalid values.', undefined, validations),
   unsupportedMediaType: (type: string) =>
@@ -75,6 +76,98 @@ export const errors = {
     ),
   unknownOrganization: (id: string) =>
     new ApiError(404, `Organization does not exist with the provided id ${JSON.stringify(id)}.`),
+
+  invalidParameters: (validations: Validation[]) =>
+    new ApiError(400, 'Invalid rich parameter values.', undefined, validations),
+
+  unresolvablePlatform: (detail: string) =>
+    new ApiError(400, "The template's agent platform cannot be evaluated with these parameter values.", detail),
+  unsupportedPlatform: (validations: Validation[]) =>
+    new ApiError(400, 'An agent resolves to an unsupported platform.', undefined, validations),
+
+  // Files, templates and versions.
+  unsupportedUpload: (type: string) =>
+    new ApiError(400, 'Unsupported content type header.', `allowed values: application/x-tar, application/zip; got ${JSON.stringify(type)}`),
+  fileNotFound: (id: string) => new ApiError(404, `File ${JSON.stringify(id)} not found.`),
+  unsupportedStorage: (method: string) =>
+    new ApiError(400, `Unsupported storage method ${JSON.stringify(method)}.`, 'Only "file" is supported.'),
+  unsupportedProvisioner: (provisioner: string) =>
+    new ApiError(400, `Unsupported provisioner ${JSON.stringify(provisioner)}.`, 'Only "terraform" templates can be imported.'),
+  templateNotFound: (id: string) => new ApiError(404, `Template ${JSON.stringify(id)} does not exist.`),
+  templateNameTaken: (name: string) =>
+    new ApiError(409, `Template with name ${JSON.stringify(name)} already exists.`, undefined, [
+      { field: 'name', detail: UNIQUE_DETAIL },
+    ]),
+  templateInUse: () => new ApiError(400, 'All workspaces must be deleted before a template can be removed.'),
+  versionNotFound: (id: string) => new ApiError(404, `Template version ${JSON.stringify(id)} does not exist.`),
+  versionNameTaken: (name: string) =>
+    new ApiError(409, `A template version named ${JSON.stringify(name)} already exists for this template.`, undefined, [
+      { field: 'name', detail: UNIQUE_DETAIL },
+    ]),
+  versionAlreadyUsed: (id: string) =>
+    new ApiError(400, `Template version ${JSON.stringify(id)} already belongs to a template.`),
+  versionNotInTemplate: (id: string) =>
+    new ApiError(400, `Template version ${JSON.stringify(id)} does not belong to this template.`),
+  versionNotImported: (id: string) =>
+    new ApiError(400, `Template version ${JSON.stringify(id)} did not import successfully.`, 'Its import job failed; see its logs.'),
+
+  // Workspaces.
+  forbiddenCreate: () => new ApiError(403, 'Unauthorized to create workspace.'),
+  cannotUseTemplate: (name: string) => new ApiError(403, `Unauthorized access to use the template ${JSON.stringify(name)}.`),
+  templateAndVersion: () =>
+    new ApiError(400, 'You cannot specify both a Template ID and a Template Version ID.', undefined, [
+      { field: 'template_id', detail: 'Give either template_id or template_version_id.' },
+    ]),
+  templateOrVersionRequired: () =>
+    new ApiError(400, 'A template_id or template_version_id is required.', undefined, [
+      { field: 'template_id', detail: 'Give either template_id or template_version_id.' },
+    ]),
+  unknownVersion: (id: string) => new ApiError(400, `Template version ${JSON.stringify(id)} doesn't exist.`),
+  unknownTemplate: (id: string) => new ApiError(400, `Template ${JSON.stringify(id)} doesn't exist.`),
+  versionWithoutTemplate: (id: string) =>
+    new ApiError(400, `Template version ${JSON.stringify(id)} is not part of a template.`, 'Create a template from it first.'),
+  templateDeleted: (name: string) => new ApiError(404, `Template ${JSON.stringify(name)} has been deleted!`),
+  templateDeprecated: (name: string) =>
+    new ApiError(400, `Template ${JSON.stringify(name)} has been deprecated, and cannot be used to create a new workspace.`),
+  noExternalAgent: (versionId: string) =>
+    new ApiError(
+      400,
+      `Template version ${JSON.stringify(versionId)} does not have an external agent. Only templates with external agents can be used for external workspace creation.`,
+      'Outpost manages external workspaces only: add a coder_external_agent resource to the template.',
+    ),
+  invalidAutomaticUpdates: (value: string) =>
+    new ApiError(400, 'Invalid Workspace Automatic Updates setting.', undefined, [
+      { field: 'automatic_updates', detail: `must be "always" or "never", got ${JSON.stringify(value)}` },
+    ]),
+  noAutostart: () =>
+    new ApiError(400, 'Invalid Autostart Schedule.', undefined, [
+      { field: 'schedule', detail: 'Outpost does not start external machines, so workspaces take no autostart schedule.' },
+    ]),
+  noAutostop: () =>
+    new ApiError(400, 'Invalid Workspace Time to Shutdown.', undefined, [
+      { field: 'ttl_ms', detail: 'Outpost does not stop external machines, so workspaces take no time to shutdown.' },
+    ]),
+  workspaceNameTaken: (name: string) =>
+    new ApiError(409, `Workspace ${JSON.stringify(name)} already exists.`, undefined, [
+      { field: 'name', detail: UNIQUE_DETAIL },
+    ]),
+  workspaceGone: (id: string) =>
+    new ApiError(
+      410,
+      `Workspace ${JSON.stringify(id)} was deleted, you can view this workspace by specifying '?include_deleted=true' and trying again.`,
+    ),
+  externalLifecycle: (transition: string, name: string) =>
+    new ApiError(
+      409,
+      `Cannot ${transition} external workspace ${JSON.stringify(name)}: Outpost does not control external machines.`,
+      `Outpost only records the agent of a machine it does not own; ${transition === 'start' ? 'start' : 'stop'} the machine or its agent where it runs. Deleting the workspace is allowed.`,
+    ),
+  invalidTransition: (transition: string) =>
+    new ApiError(400, 'Validation failed.', undefined, [
+      { field: 'transition', detail: `must be one of start, stop, delete; got ${JSON.stringify(transition)}` },
+    ]),
+  noExternalAgentInWorkspace: () => new ApiError(404, 'Workspace does not have an external agent.'),
+  externalAgentNotFound: (name: string) => new ApiError(404, `External agent '${name}' not found in workspace.`),
 
   // API keys.
   invalidTokenRequest: (detail: string) => new ApiError(400, 'Failed to validate create API key request.', detail),

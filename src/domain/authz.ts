@@ -14,6 +14,9 @@ export type Resource =
   | { type: 'users' }
   | { type: 'api_key'; ownerId: string }
   | { type: 'organization'; member: boolean }
+  /** Templates, their versions and the files behind them: members of the organization read them, owners change them. */
+  | { type: 'template'; member: boolean }
+  | { type: 'workspace'; ownerId: string }
 
 export function rolesOf(user: Pick<UserRow, 'rbacRoles'>): Role[] {
   return user.rbacRoles.includes('owner') ? ['owner', 'member'] : ['member']
@@ -21,7 +24,8 @@ export function rolesOf(user: Pick<UserRow, 'rbacRoles'>): Role[] {
 
 /**
  * The whole policy. Owners may do anything; members act on themselves, their own
- * keys, and read the organizations they belong to. Callers turn a "no" on a single
+ * keys and their own workspaces, and read the organizations (and their templates)
+ * they belong to. Callers turn a "no" on a single
  * resource into 404, so that members cannot learn what exists.
  */
 export function can(actor: Actor, action: Action, resource: Resource): boolean {
@@ -34,6 +38,9 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
     case 'api_key':
       return resource.ownerId === actor.user.id
     case 'organization':
+    case 'template':
       return resource.member && action === 'read'
+    case 'workspace':
+      return resource.ownerId === actor.user.id
   }
 }

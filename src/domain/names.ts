@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import type { Validation } from '../errors.js'
 
 const NAME_PATTERN = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/
@@ -24,4 +25,13 @@ export function validations(checks: Record<string, string | undefined>): Validat
   return Object.entries(checks)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([field, detail]) => ({ field, detail }))
+}
+
+const ADJECTIVES = ['brave', 'calm', 'eager', 'gentle', 'jolly', 'keen', 'lucid', 'merry', 'quiet', 'swift']
+const NOUNS = ['hopper', 'lovelace', 'turing', 'knuth', 'ritchie', 'thompson', 'liskov', 'hamilton', 'dijkstra', 'torvalds']
+
+/** A readable random name (`adjective_surname7`), as Coder names unnamed tokens and template versions. */
+export function randomName(): string {
+  const pick = (list: string[]) => list[randomInt(list.length)]!
+  return `${pick(ADJECTIVES)}_${pick(NOUNS)}${randomInt(10)}`
 }

@@ -9,6 +9,7 @@ import { generateApiKey, parseApiKey, secretMatches } from './api-keys.js'
 import { can, rolesOf, type Actor } from './authz.js'
 import type { Clock } from './clock.js'
 import { toApiKey } from './convert.js'
+import { randomName } from './names.js'
 import { verifyNothing, verifyPassword } from './passwords.js'
 
 const HOUR = 3600
@@ -35,14 +36,6 @@ function goDuration(seconds: number): string {
   const m = Math.floor((seconds % HOUR) / 60)
   const s = seconds % 60
   return `${h}h${m}m${s}s`
-}
-
-const ADJECTIVES = ['brave', 'calm', 'eager', 'gentle', 'jolly', 'keen', 'lucid', 'merry', 'quiet', 'swift']
-const NOUNS = ['hopper', 'lovelace', 'turing', 'knuth', 'ritchie', 'thompson', 'liskov', 'hamilton', 'dijkstra', 'torvalds']
-
-function randomTokenName(): string {
-  const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!
-  return `${pick(ADJECTIVES)}_${pick(NOUNS)}${Math.floor(Math.random() * 10)}`
 }
 
 export function createSessionService({ db, clock }: { db: Db; clock: Clock }) {
@@ -138,7 +131,7 @@ export function createSessionService({ db, clock }: { db: Db; clock: Clock }) {
       if (scope !== 'all' && scope !== 'application_connect') {
         throw errors.invalidTokenRequest(`invalid scope ${JSON.stringify(scope)}: use "all" or "application_connect"`)
       }
-      const tokenName = req.token_name?.trim() || randomTokenName()
+      const tokenName = req.token_name?.trim() || randomName()
       if (/[\u0000-\u001f\u007f]/.test(tokenName)) {
         throw errors.validation([{ field: 'token_name', detail: 'must not contain control characters' }])
       }

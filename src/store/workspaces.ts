@@ -1,0 +1,318 @@
+import { and, asc, desc, eq, inArray, max, sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../db/client.js'
+import {
+  organizations,
+  provisionerJobs,
+  templates,
+  templateVersions,
+  users,
+  workspaceAgents,
+  workspaceBuildParameters,
+  workspaceBuilds,
+  workspaceResources,
+  workspaces,
+  type OrganizationRow,
+  type ProvisionerJobRow,
+  type TemplateRow,
+  type TemplateVersionRow,
+  type UserRow,
+  type WorkspaceAgentRow,
+  type WorkspaceBuildRow,
+  type WorkspaceRow,
+} from '../db/schema.js'
+import { resourcesOfJobs, type ResourceWithAgents } from './resources.js'
+
+export type NewWorkspaceRow = typeof workspaces.$inferInsert
+export type NewWorkspaceBuildRow = typeof workspaceBuilds.$inferInsert
+
+export type AgentStatusName = 'connecting' | 'connected' | 'disconnected' | 'timeout'
+
+export interface WorkspaceFilter {
+  ids?: string[]
+  ownerId?: string
+  ownerUsername?: string
+  nameContains?: string
+  exactName?: string
+  templateName?: string
+  organizationId?: string
+  organizationName?: string
+  status?: string
+  hasExternalAgent?: boolean
+  outdated?: boolean
+  hasAgent?: AgentStatusName
+  /** Members see only their own workspaces. */
+  visibleToOwnerId?: string
+  includeDeleted?: boolean
+}
+
+/** How agent status is derived, for filtering in SQL; domain/agents.ts holds the same rule for display. */
+export interface AgentStatusClock {
+  now: Date
+  inactiveTimeoutSeconds: number
+}
+
+/** A build and everything its wire form shows. */
+export interface BuildView {
+  build: WorkspaceBuildRow
+  job: ProvisionerJobRow
+  version: TemplateVersionRow
+  initiator: UserRow
+  resources: ResourceWithAgents[]
+}
+
+export interface WorkspaceView {
+  workspace: WorkspaceRow
+  owner: UserRow
+  organization: OrganizationRow
+  template: TemplateRow
+  latest: BuildView
+}
+
+const latestBuildNumber = sql`(select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaces.id})`
+
+function jobStatusSql(): SQL {
+  return sql`(case j.status
+    when 'running' then (case b.transition when 'start' then 'starting' when 'stop' then 'stopping' else 'deleting' end)
+    when 'succeeded' then (case b.transition when 'start' then 'running' when 'stop' then 'stopped' else 'deleted' end)
+    else j.status end)`
+}
+
+function agentStatusSql(status: AgentStatusName, clock: AgentStatusClock): SQL {
+  const now = clock.now.toISOString()
+  const stale = sql`a.last_connected_at < ${now}::timestamptz - make_interval(secs => ${clock.inactiveTimeoutSeconds})`
+  const timedOut = sql`a.connection_timeout_seconds > 0 and a.created_at + make_interval(secs => a.connection_timeout_seconds) < ${now}::timestamptz`
+  switch (status) {
+    case 'connecting':
+      return sql`a.first_connected_at is null and not (${timedOut})`
+    case 'timeout':
+      return sql`a.first_connected_at is null and ${timedOut}`
+    case 'disconnected':
+      return sql`a.first_connected_at is not null and (a.disconnected_at >= a.last_connected_at or ${stale})`
+    case 'connected':
+      return sql`a.first_connected_at is not null and not coalesce(a.disconnected_at >= a.last_connected_at, false) and not (${stale})`
+  }
+}
+
+function conditions(filter: WorkspaceFilter, clock: AgentStatusClock): SQL[] {
+  const where: SQL[] = []
+  if (!filter.includeDeleted) where.push(eq(workspaces.deleted, false))
+  if (filter.ids) where.push(filter.ids.length ? inArray(workspaces.id, filter.ids) : sql`false`)
+  if (filter.ownerId) where.push(eq(workspaces.ownerId, filter.ownerId))
+  if (filter.visibleToOwnerId) where.push(eq(workspaces.ownerId, filter.visibleToOwnerId))
+  if (filter.ownerUsername !== undefined) where.push(sql`lower(${users.username}) = lower(${filter.ownerUsername})`)
+  if (filter.nameContains !== undefined) {
+    where.push(sql`${workspaces.name} ilike ${'%' + filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`)
+  }
+  if (filter.exactName !== undefined) where.push(sql`lower(${workspaces.name}) = lower(${filter.exactName})`)
+  if (filter.templateName !== undefined) where.push(sql`lower(${templates.name}) = lower(${filter.templateName})`)
+  if (filter.organizationId) where.push(eq(workspaces.organizationId, filter.organizationId))
+  if (filter.organizationName !== undefined) {
+    where.push(sql`lower(${organizations.name}) = lower(${filter.organizationName})`)
+  }
+  const latestBuild = sql`${workspaceBuilds} b join ${provisionerJobs} j on j.id = b.job_id where b.workspace_id = ${workspaces.id} and b.build_number = ${latestBuildNumber}`
+  if (filter.status !== undefined) where.push(sql`exists (select 1 from ${latestBuild} and ${jobStatusSql()} = ${filter.status})`)
+  if (filter.hasExternalAgent !== undefined) {
+    where.push(sql`exists (select 1 from ${latestBuild} and b.has_external_agent = ${filter.hasExternalAgent})`)
+  }
+  if (filter.outdated !== undefined) {
+    const outdated = sql`exists (select 1 from ${latestBuild} and b.template_version_id <> ${templates.activeVersionId})`
+    where.push(filter.outdated ? outdated : sql`not ${outdated}`)
+  }
+  if (filter.hasAgent !== undefined) {
+    where.push(sql`exists (select 1 from ${latestBuild}
+      and exists (select 1 from ${workspaceResources} r join ${workspaceAgents} a on a.resource_id = r.id
+        where r.job_id = b.job_id and ${agentStatusSql(filter.hasAgent, clock)}))`)
+  }
+  return where
+}
+
+/** One page of matching workspace ids, ordered by owner then name, and the total count. */
+export async function searchWorkspaces(
+  q: Queryable,
+  filter: WorkspaceFilter,
+  page: { limit: number; offset: number },
+  clock: AgentStatusClock,
+): Promise<{ ids: string[]; total: number }> {
+  const where = and(...conditions(filter, clock))
+  const base = () =>
+    q
+      .select({ id: workspaces.id, total: sql<number>`count(*) over ()`.mapWith(Number) })
+      .from(workspaces)
+      .innerJoin(users, eq(users.id, workspaces.ownerId))
+      .innerJoin(templates, eq(templates.id, workspaces.templateId))
+      .innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
+      .where(where)
+  const rows = await base()
+    .orderBy(asc(sql`lower(${users.username})`), asc(sql`lower(${workspaces.name})`), desc(workspaces.createdAt))
+    .limit(page.limit)
+    .offset(page.offset)
+  if (rows.length > 0 || page.offset === 0) return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 }
+  // Past the last page: the window count is not available, ask for it alone.
+  const [counted] = await q
+    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+    .from(workspaces)
+    .innerJoin(users, eq(users.id, workspaces.ownerId))
+    .innerJoin(templates, eq(templates.id, workspaces.templateId))
+    .innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
+    .where(where)
+  return { ids: [], total: counted?.n ?? 0 }
+}
+
+async function loadBuildViews(q: Queryable, builds: WorkspaceBuildRow[]): Promise<Map<string, BuildView>> {
+  const result = new Map<string, BuildView>()
+  if (builds.length === 0) return result
+  const jobIds = builds.map((b) => b.jobId)
+  const [jobs, versions, initiators, resources] = await Promise.all([
+    q.select().from(provisionerJobs).where(inArray(provisionerJobs.id, jobIds)),
+    q
+      .select()
+      .from(templateVersions)
+      .where(inArray(templateVersions.id, [...new Set(builds.map((b) => b.templateVersionId))])),
+    q
+      .select()
+      .from(users)
+      .where(inArray(users.id, [...new Set(builds.map((b) => b.initiatorId))])),
+    resourcesOfJobs(q, jobIds),
+  ])
+  const jobById = new Map(jobs.map((j) => [j.id, j]))
+  const versionById = new Map(versions.map((v) => [v.id, v]))
+  const userById = new Map(initiators.map((u) => [u.id, u]))
+  for (const build of builds) {
+    result.set(build.id, {
+      build,
+      job: jobById.get(build.jobId)!,
+      version: versionById.get(build.templateVersionId)!,
+      initiator: userById.get(build.initiatorId)!,
+      resources: resources.get(build.jobId) ?? [],
+    })
+  }
+  return result
+}
+
+/** Full views of the given workspaces, in the order of `ids`, in a fixed number of queries. */
+export async function loadWorkspaceViews(q: Queryable, ids: readonly string[]): Promise<WorkspaceView[]> {
+  if (ids.length === 0) return []
+  const rows = await q
+    .select({ workspace: workspaces, owner: users, organization: organizations, template: templates })
+    .from(workspaces)
+    .innerJoin(users, eq(users.id, workspaces.ownerId))
+    .innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
+    .innerJoin(templates, eq(templates.id, workspaces.templateId))
+    .where(inArray(workspaces.id, [...ids]))
+  const latest = await q
+    .select()
+    .from(workspaceBuilds)
+    .where(
+      and(
+        inArray(workspaceBuilds.workspaceId, [...ids]),
+        sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaceBuilds.workspaceId})`,
+      ),
+    )
+  const views = await loadBuildViews(q, latest)
+  const latestByWorkspace = new Map(latest.map((b) => [b.workspaceId, views.get(b.id)!]))
+  const byId = new Map(rows.map((r) => [r.workspace.id, r]))
+  return ids.flatMap((id) => {
+    const row = byId.get(id)
+    const build = latestByWorkspace.get(id)
+    return row && build ? [{ ...row, latest: build }] : []
+  })
+}
+
+export async function findWorkspaceRow(q: Queryable, id: string): Promise<WorkspaceRow | undefined> {
+  const [row] = await q.select().from(workspaces).where(eq(workspaces.id, id))
+  return row
+}
+
+/** The live workspace with this owner and name, or with `includeDeleted` the newest deleted one. */
+export async function findWorkspaceByOwnerAndName(
+  q: Queryable,
+  ownerId: string,
+  name: string,
+  includeDeleted: boolean,
+): Promise<WorkspaceRow | undefined> {
+  const [live] = await q
+    .select()
+    .from(workspaces)
+    .where(and(eq(workspaces.ownerId, ownerId), sql`lower(${workspaces.name}) = lower(${name})`, eq(workspaces.deleted, false)))
+  if (live || !includeDeleted) return live
+  const [deleted] = await q
+    .select()
+    .from(workspaces)
+    .where(and(eq(workspaces.ownerId, ownerId), sql`lower(${workspaces.name}) = lower(${name})`))
+    .orderBy(desc(workspaces.updatedAt))
+    .limit(1)
+  return deleted
+}
+
+export async function insertWorkspace(q: Queryable, row: NewWorkspaceRow): Promise<WorkspaceRow> {
+  const [inserted] = await q.insert(workspaces).values(row).returning()
+  return inserted!
+}
+
+export async function markWorkspaceDeleted(q: Queryable, id: string, now: Date): Promise<void> {
+  await q.update(workspaces).set({ deleted: true, updatedAt: now }).where(eq(workspaces.id, id))
+}
+
+export async function insertBuild(q: Queryable, row: NewWorkspaceBuildRow): Promise<WorkspaceBuildRow> {
+  const [inserted] = await q.insert(workspaceBuilds).values(row).returning()
+  return inserted!
+}
+
+export async function insertBuildParameters(
+  q: Queryable,
+  buildId: string,
+  values: readonly { name: string; value: string }[],
+): Promise<void> {
+  if (values.length > 0) await q.insert(workspaceBuildParameters).values(values.map((v) => ({ buildId, ...v })))
+}
+
+export async function listBuildParameters(q: Queryable, buildId: string): Promise<{ name: string; value: string }[]> {
+  return q
+    .select({ name: workspaceBuildParameters.name, value: workspaceBuildParameters.value })
+    .from(workspaceBuildParameters)
+    .where(eq(workspaceBuildParameters.buildId, buildId))
+    .orderBy(asc(workspaceBuildParameters.name))
+}
+
+export async function latestBuildNumberOf(q: Queryable, workspaceId: string): Promise<number> {
+  const [row] = await q
+    .select({ n: max(workspaceBuilds.buildNumber) })
+    .from(workspaceBuilds)
+    .where(eq(workspaceBuilds.workspaceId, workspaceId))
+  return row?.n ?? 0
+}
+
+export async function findBuildView(q: Queryable, buildId: string): Promise<BuildView | undefined> {
+  const [build] = await q.select().from(workspaceBuilds).where(eq(workspaceBuilds.id, buildId))
+  return build && (await loadBuildViews(q, [build])).get(build.id)
+}
+
+export async function listBuildViews(
+  q: Queryable,
+  workspaceId: string,
+  page: { limit: number; offset: number },
+): Promise<BuildView[]> {
+  const builds = await q
+    .select()
+    .from(workspaceBuilds)
+    .where(eq(workspaceBuilds.workspaceId, workspaceId))
+    .orderBy(desc(workspaceBuilds.buildNumber))
+    .limit(page.limit)
+    .offset(page.offset)
+  const views = await loadBuildViews(q, builds)
+  return builds.map((b) => views.get(b.id)!)
+}
+
+/** The build whose job holds this agent's resource: how an agent id leads to its workspace. */
+export async function findAgentBuild(
+  q: Queryable,
+  agentId: string,
+): Promise<{ agent: WorkspaceAgentRow; build: WorkspaceBuildRow } | undefined> {
+  const [row] = await q
+    .select({ agent: workspaceAgents, build: workspaceBuilds })
+    .from(workspaceAgents)
+    .innerJoin(workspaceResources, eq(workspaceResources.id, workspaceAgents.resourceId))
+    .innerJoin(workspaceBuilds, eq(workspaceBuilds.jobId, workspaceResources.jobId))
+    .where(eq(workspaceAgents.id, agentId))
+  return row
+}
