@@ -174,13 +174,14 @@ class FieldReader {
     this.scope.check(named)
     const value = this.scope.evaluate(named)
     if (value === null) return undefined
-    const shown = renderExpression(named.expression)
-    if (hasUnknown(value)) throw expressionProblem(named, `${shown} must be known at import: it cannot depend on parameter values`)
+    if (hasUnknown(value)) {
+      throw expressionProblem(named, `${renderExpression(named.expression)} must be known at import: it cannot depend on parameter values`)
+    }
     try {
       return convert(value)
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error
-      throw expressionProblem(named, `${shown}: ${error.message}`)
+      throw expressionProblem(named, error.message)
     }
   }
 }
