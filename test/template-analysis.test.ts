@@ -32,7 +32,8 @@ async function readTemplateDir(dir: string): Promise<Map<string, string>> {
 const analyze = (source: string, file = 'main.tf') => analyzeTemplate(new Map([[file, source]]))
 
 /** As the analysis comes back from a database column. */
-const stored = (analysis: TemplateAnalysis): TemplateAnalysis => JSON.parse(JSON.stringify(analysis)) as TemplateAnalysis
+const stored = (analysis: TemplateAnalysis): TemplateAnalysis =>
+  JSON.parse(JSON.stringify(analysis)) as TemplateAnalysis
 
 async function platformsOf(source: string, values: Record<string, string> = {}) {
   return Object.fromEntries(resolveAgentPlatforms(stored(await analyze(source)), values))
@@ -96,7 +97,10 @@ const evalHcl = (source: string) => plain(evaluate(parseHclJson(`\${${source}}`)
 
 t.test('the example template', async (t) => {
   const analysis = await analyzeTemplate(await readTemplateDir(EXAMPLE_DIR))
-  t.same(analysis.parameters.map((p) => p.name), ['platform'])
+  t.same(
+    analysis.parameters.map((p) => p.name),
+    ['platform'],
+  )
   const [platform] = analysis.parameters
   t.match(platform, {
     name: 'platform',
@@ -137,7 +141,11 @@ t.test('the example template', async (t) => {
     const [os, arch] = value.split('-')
     t.same(Object.fromEntries(resolveAgentPlatforms(fromDatabase, { platform: value })), { main: { os, arch } }, value)
   }
-  t.same(Object.fromEntries(resolveAgentPlatforms(fromDatabase, {})), { main: { os: 'linux', arch: 'amd64' } }, 'missing values take the default')
+  t.same(
+    Object.fromEntries(resolveAgentPlatforms(fromDatabase, {})),
+    { main: { os: 'linux', arch: 'amd64' } },
+    'missing values take the default',
+  )
 })
 
 t.test('literal os and arch, lower-cased', async (t) => {
@@ -146,46 +154,53 @@ t.test('literal os and arch, lower-cased', async (t) => {
   })
 })
 
-t.test('several files: locals across blocks and files, variable defaults, two agents, the older .token agent_id', async (t) => {
-  const files = await readTemplateDir(join(FIXTURES, 'multi-file'))
-  const analysis = await analyzeTemplate(files)
-  t.same(analysis.agents, [
-    { name: 'dev', position: { file: 'main.tf', line: 9 } },
-    { name: 'build', position: { file: 'main.tf', line: 14 } },
-  ])
-  t.same(analysis.externalAgents, [
-    { name: 'dev', agentName: 'dev', position: { file: 'main.tf', line: 20 } },
-    { name: 'build', agentName: 'build', position: { file: 'main.tf', line: 24 } },
-  ])
-  t.equal(analysis.hasExternalAgent, true)
-  t.same(analysis.log, [
-    'Parsed 3 Terraform files: locals.tf, main.tf, variables.tf',
-    'Found 1 parameter: family',
-    'Found coder_agent.dev (main.tf:9): os/arch linux/arm64 with the parameter defaults',
-    'Found coder_agent.build (main.tf:14): os/arch windows/amd64 with the parameter defaults',
-    'Found coder_external_agent.dev for coder_agent.dev',
-    'Found coder_external_agent.build for coder_agent.build',
-  ])
-  t.same(
-    analysis.internal.locals.map((l) => l.name),
-    ['family', 'dev_os', 'dev_arch', 'os_by_family'],
-    'keeps only the locals the agents reach, in declaration order',
-  )
-  t.same(analysis.internal.variables.map((v) => v.name), ['dev_arch', 'build_arch'], 'and the variables')
-  t.same(analysis.internal.locals[1]?.position, { file: 'locals.tf', line: 6 })
+t.test(
+  'several files: locals across blocks and files, variable defaults, two agents, the older .token agent_id',
+  async (t) => {
+    const files = await readTemplateDir(join(FIXTURES, 'multi-file'))
+    const analysis = await analyzeTemplate(files)
+    t.same(analysis.agents, [
+      { name: 'dev', position: { file: 'main.tf', line: 9 } },
+      { name: 'build', position: { file: 'main.tf', line: 14 } },
+    ])
+    t.same(analysis.externalAgents, [
+      { name: 'dev', agentName: 'dev', position: { file: 'main.tf', line: 20 } },
+      { name: 'build', agentName: 'build', position: { file: 'main.tf', line: 24 } },
+    ])
+    t.equal(analysis.hasExternalAgent, true)
+    t.same(analysis.log, [
+      'Parsed 3 Terraform files: locals.tf, main.tf, variables.tf',
+      'Found 1 parameter: family',
+      'Found coder_agent.dev (main.tf:9): os/arch linux/arm64 with the parameter defaults',
+      'Found coder_agent.build (main.tf:14): os/arch windows/amd64 with the parameter defaults',
+      'Found coder_external_agent.dev for coder_agent.dev',
+      'Found coder_external_agent.build for coder_agent.build',
+    ])
+    t.same(
+      analysis.internal.locals.map((l) => l.name),
+      ['family', 'dev_os', 'dev_arch', 'os_by_family'],
+      'keeps only the locals the agents reach, in declaration order',
+    )
+    t.same(
+      analysis.internal.variables.map((v) => v.name),
+      ['dev_arch', 'build_arch'],
+      'and the variables',
+    )
+    t.same(analysis.internal.locals[1]?.position, { file: 'locals.tf', line: 6 })
 
-  const fromDatabase = stored(analysis)
-  t.same(Object.fromEntries(resolveAgentPlatforms(fromDatabase, { family: 'macOS' })), {
-    dev: { os: 'darwin', arch: 'arm64' },
-    build: { os: 'windows', arch: 'amd64' },
-  })
-  const error = t.throws(() => resolveAgentPlatforms(fromDatabase, { family: 'Arch' }))
-  t.ok(error instanceof TemplateImportError)
-  t.equal(
-    (error as Error).message,
-    'locals.tf:6: local.dev_os: cannot evaluate "${local.os_by_family[local.family]}": key "arch" not found',
-  )
-})
+    const fromDatabase = stored(analysis)
+    t.same(Object.fromEntries(resolveAgentPlatforms(fromDatabase, { family: 'macOS' })), {
+      dev: { os: 'darwin', arch: 'arm64' },
+      build: { os: 'windows', arch: 'amd64' },
+    })
+    const error = t.throws(() => resolveAgentPlatforms(fromDatabase, { family: 'Arch' }))
+    t.ok(error instanceof TemplateImportError)
+    t.equal(
+      (error as Error).message,
+      'locals.tf:6: local.dev_os: cannot evaluate "${local.os_by_family[local.family]}": key "arch" not found',
+    )
+  },
+)
 
 t.test('files: hidden directories, .terraform, non-.tf files and ./ prefixes', async (t) => {
   const analysis = await analyzeTemplate(
@@ -204,7 +219,10 @@ t.test('files: hidden directories, .terraform, non-.tf files and ./ prefixes', a
 t.test('modules: subdirectories are parsed but not evaluated; module blocks are logged', async (t) => {
   const analysis = await analyzeTemplate(
     new Map([
-      ['main.tf', 'module "tools" {\n  source = "./modules/tools"\n}\nresource "coder_agent" "main" {\n  os = "linux"\n  arch = "amd64"\n}\n'],
+      [
+        'main.tf',
+        'module "tools" {\n  source = "./modules/tools"\n}\nresource "coder_agent" "main" {\n  os = "linux"\n  arch = "amd64"\n}\n',
+      ],
       ['modules/tools/main.tf', 'variable "x" {}\n'],
     ]),
   )
@@ -222,7 +240,8 @@ t.test('modules: subdirectories are parsed but not evaluated; module blocks are 
     {
       file: 'modules/agent/main.tf',
       line: 2,
-      message: "modules/agent/main.tf:2: coder_agent.inner is in a module directory; Outpost reads only the template's root directory",
+      message:
+        "modules/agent/main.tf:2: coder_agent.inner is in a module directory; Outpost reads only the template's root directory",
     },
   )
 })
@@ -258,16 +277,24 @@ resource "coder_agent" "broken" {
 }
 `
   const withoutBroken = source.slice(0, source.indexOf('resource "coder_agent" "broken"'))
-  for (const [name, text] of [['LF', withoutBroken], ['CRLF', withoutBroken.replaceAll('\n', '\r\n')]] as const) {
+  for (const [name, text] of [
+    ['LF', withoutBroken],
+    ['CRLF', withoutBroken.replaceAll('\n', '\r\n')],
+  ] as const) {
     const analysis = await analyze(text)
     t.same(analysis.agents, [{ name: 'main', position: { file: 'main.tf', line: 16 } }], name)
     t.same(analysis.internal.agents[0]?.os.position, { file: 'main.tf', line: 19 }, name)
-    t.same(Object.fromEntries(resolveAgentPlatforms(stored(analysis), {})), { main: { os: 'darwin', arch: 'amd64' } }, name)
+    t.same(
+      Object.fromEntries(resolveAgentPlatforms(stored(analysis), {})),
+      { main: { os: 'darwin', arch: 'amd64' } },
+      name,
+    )
   }
   await importError(t, source, {
     file: 'main.tf',
     line: 26,
-    message: 'main.tf:26: coder_agent.broken: arch: cannot evaluate "${local.braces == "x" ? "amd64" : local.missing}": unknown local "missing" (no locals block defines it)',
+    message:
+      'main.tf:26: coder_agent.broken: arch: cannot evaluate "${local.braces == "x" ? "amd64" : local.missing}": unknown local "missing" (no locals block defines it)',
   })
 })
 
@@ -338,7 +365,14 @@ t.test('parameters: every field, types, options, validation, order', async (t) =
     validation_error: 'Lower-case letters, digits and dashes',
   })
   t.notOk('validation_min' in (byName.hostname ?? {}), 'no min/max/monotonic when not set')
-  t.match(byName.gpu, { type: 'bool', default_value: 'false', mutable: true, ephemeral: true, required: false, order: 0 })
+  t.match(byName.gpu, {
+    type: 'bool',
+    default_value: 'false',
+    mutable: true,
+    ephemeral: true,
+    required: false,
+    order: 0,
+  })
   t.match(byName.tags, { type: 'list(string)', default_value: '["dev","eu"]', required: false })
 })
 
@@ -365,16 +399,25 @@ resource "coder_agent" "main" {
 }
 `
   t.same(await platformsOf(source), { main: { os: 'linux', arch: 'amd64' } })
-  t.same(await platformsOf(source, { arm: 'true', generation: '7', systems: '["darwin"]' }), { main: { os: 'darwin', arch: 'armv7' } })
+  t.same(await platformsOf(source, { arm: 'true', generation: '7', systems: '["darwin"]' }), {
+    main: { os: 'darwin', arch: 'armv7' },
+  })
   t.same(await platformsOf(source, { arm: 'true', generation: '8' }), { main: { os: 'linux', arch: 'arm64' } })
 })
 
 t.test('conditionals and comparisons', async (t) => {
-  const os = 'data.coder_parameter.platform.value == "windows-amd64" ? "windows" : (data.coder_parameter.platform.value != "" && !false ? "linux" : "darwin")'
+  const os =
+    'data.coder_parameter.platform.value == "windows-amd64" ? "windows" : (data.coder_parameter.platform.value != "" && !false ? "linux" : "darwin")'
   t.equal(await osOf(os), 'linux')
   t.equal(await osOf(os, { platform: 'windows-amd64' }), 'windows')
   t.equal(await osOf(os, { platform: '' }), 'darwin')
-  t.equal(await osOf('length(data.coder_parameter.platform.value) > 20 || startswith(data.coder_parameter.platform.value, "mac") ? "darwin" : "linux"', { platform: 'mac-arm64' }), 'darwin')
+  t.equal(
+    await osOf(
+      'length(data.coder_parameter.platform.value) > 20 || startswith(data.coder_parameter.platform.value, "mac") ? "darwin" : "linux"',
+      { platform: 'mac-arm64' },
+    ),
+    'darwin',
+  )
 })
 
 t.test('lookup maps', async (t) => {
@@ -386,8 +429,22 @@ locals {
   }
 }
 `
-  t.equal(await osOf('lookup(local.families, data.coder_parameter.platform.value, { os = "windows" }).os', { platform: 'macOS' }, extra), 'darwin')
-  t.equal(await osOf('lookup(local.families, data.coder_parameter.platform.value, { os = "windows" }).os', { platform: 'plan9' }, extra), 'windows')
+  t.equal(
+    await osOf(
+      'lookup(local.families, data.coder_parameter.platform.value, { os = "windows" }).os',
+      { platform: 'macOS' },
+      extra,
+    ),
+    'darwin',
+  )
+  t.equal(
+    await osOf(
+      'lookup(local.families, data.coder_parameter.platform.value, { os = "windows" }).os',
+      { platform: 'plan9' },
+      extra,
+    ),
+    'windows',
+  )
   t.equal(await osOf('local.families["ubuntu"].os', {}, extra), 'linux')
   t.equal(await osOf('local.families.macOS["os"]', {}, extra), 'darwin')
 })
@@ -434,7 +491,11 @@ t.test('functions', async (t) => {
   ]
   for (const [source, expected] of cases) t.same(evalHcl(source), expected, source)
 
-  t.equal(await osOf('upper(element(split("-", data.coder_parameter.platform.value), 2))', { platform: 'x-y-Darwin' }), 'darwin', 'end to end')
+  t.equal(
+    await osOf('upper(element(split("-", data.coder_parameter.platform.value), 2))', { platform: 'x-y-Darwin' }),
+    'darwin',
+    'end to end',
+  )
 })
 
 t.test('expression syntax', async (t) => {
@@ -463,7 +524,11 @@ t.test('expression errors', async (t) => {
     ['split("-", "linux")[1]', 'index 1 is out of range for a list of 1 element', 'dynamic'],
     ['lookup({ a = 1 }, "b")', 'lookup: key "b" not found (and no default given)', 'dynamic'],
     ['coalesce("", null)', 'coalesce: no non-null, non-empty-string arguments', 'dynamic'],
-    ['try(split("-", "x")[1], [][0])', 'try: no expression succeeded (last error: index 0 is out of range for a list of 0 elements)', 'dynamic'],
+    [
+      'try(split("-", "x")[1], [][0])',
+      'try: no expression succeeded (last error: index 0 is out of range for a list of 0 elements)',
+      'dynamic',
+    ],
     ['element([], 0)', 'element: cannot use element function with an empty list', 'dynamic'],
     ['format("%s")', 'format: not enough arguments for "%s"', 'dynamic'],
     ['format("%x", 1)', 'format: unsupported verb %x (only %s, %v, %d and %% are supported)', 'dynamic'],
@@ -511,11 +576,18 @@ resource "coder_agent" "main" {
     'Found coder_agent.main (main.tf:15): os/arch depend on parameters without a default (with parameter "arch" = "amd64"); depend on parameters without a default (with parameter "arch" = "arm64")',
     'Found no coder_external_agent: has_external_agent is false',
   ])
-  t.same(Object.fromEntries(resolveAgentPlatforms(stored(analysis), { os: 'linux', arch: 'arm64' })), { main: { os: 'linux', arch: 'arm64' } })
+  t.same(Object.fromEntries(resolveAgentPlatforms(stored(analysis), { os: 'linux', arch: 'arm64' })), {
+    main: { os: 'linux', arch: 'arm64' },
+  })
   const error = t.throws(() => resolveAgentPlatforms(stored(analysis), { arch: 'arm64' }))
-  t.equal((error as Error).message, 'main.tf:16: coder_agent.main: os: cannot evaluate "${data.coder_parameter.os.value}": parameter "os" has no value and no default')
+  t.equal(
+    (error as Error).message,
+    'main.tf:16: coder_agent.main: os: cannot evaluate "${data.coder_parameter.os.value}": parameter "os" has no value and no default',
+  )
 
-  await importError(t, hcl`
+  await importError(
+    t,
+    hcl`
 data "coder_parameter" "arch" {
   name = "arch"
   option {
@@ -534,16 +606,23 @@ resource "coder_agent" "main" {
   os   = "linux"
   arch = local.arch_by_option[data.coder_parameter.arch.value]
 }
-`, {
-    file: 'main.tf',
-    line: 17,
-    message: 'main.tf:17: coder_agent.main: arch: cannot evaluate "${local.arch_by_option[data.coder_parameter.arch.value]}": key "nothing" not found (with parameter "arch" = "nothing")',
-  })
+`,
+    {
+      file: 'main.tf',
+      line: 17,
+      message:
+        'main.tf:17: coder_agent.main: arch: cannot evaluate "${local.arch_by_option[data.coder_parameter.arch.value]}": key "nothing" not found (with parameter "arch" = "nothing")',
+    },
+  )
 })
 
 t.test('import errors name the file and line', async (t) => {
   await t.test('no .tf files', async (t) => {
-    await importError(t, new Map([['README.md', '# nothing']]), { file: '', line: 0, message: 'the template has no Terraform files (*.tf)' })
+    await importError(t, new Map([['README.md', '# nothing']]), {
+      file: '',
+      line: 0,
+      message: 'the template has no Terraform files (*.tf)',
+    })
     await importError(t, new Map(), { file: '', line: 0, message: 'the template has no Terraform files (*.tf)' })
   })
 
@@ -573,7 +652,8 @@ t.test('import errors name the file and line', async (t) => {
     await importError(t, osTemplate('split("-")'), {
       file: 'main.tf',
       line: 6,
-      message: 'main.tf:6: coder_agent.main: os: cannot evaluate "${split("-")}": function "split" takes 2 arguments, got 1',
+      message:
+        'main.tf:6: coder_agent.main: os: cannot evaluate "${split("-")}": function "split" takes 2 arguments, got 1',
     })
   })
 
@@ -581,17 +661,20 @@ t.test('import errors name the file and line', async (t) => {
     await importError(t, osTemplate('local.nope'), {
       file: 'main.tf',
       line: 6,
-      message: 'main.tf:6: coder_agent.main: os: cannot evaluate "${local.nope}": unknown local "nope" (no locals block defines it)',
+      message:
+        'main.tf:6: coder_agent.main: os: cannot evaluate "${local.nope}": unknown local "nope" (no locals block defines it)',
     })
     await importError(t, osTemplate('local.os', 'locals {\n  os = lower(local.missing)\n}\n'), {
       file: 'main.tf',
       line: 10,
-      message: 'main.tf:10: local.os: cannot evaluate "${lower(local.missing)}": unknown local "missing" (no locals block defines it)',
+      message:
+        'main.tf:10: local.os: cannot evaluate "${lower(local.missing)}": unknown local "missing" (no locals block defines it)',
     })
     await importError(t, osTemplate('local.a', 'locals {\n  a = local.b\n  b = "${local.a}-x"\n}\n'), {
       file: 'main.tf',
       line: 11,
-      message: 'main.tf:11: local.b: cannot evaluate "${local.a}-x": local.a → local.b → local.a refer to each other in a cycle',
+      message:
+        'main.tf:11: local.b: cannot evaluate "${local.a}-x": local.a → local.b → local.a refer to each other in a cycle',
     })
   })
 
@@ -605,16 +688,29 @@ t.test('import errors name the file and line', async (t) => {
     await importError(t, osTemplate('var.nope'), {
       file: 'main.tf',
       line: 6,
-      message: 'main.tf:6: coder_agent.main: os: cannot evaluate "${var.nope}": unknown variable "nope" (no variable block declares it)',
+      message:
+        'main.tf:6: coder_agent.main: os: cannot evaluate "${var.nope}": unknown variable "nope" (no variable block declares it)',
     })
   })
 
   await t.test('references that cannot be evaluated', async (t) => {
     const cases: Array<[string, string]> = [
-      ['data.coder_parameter.nope.value', 'unknown data source data.coder_parameter.nope (no data "coder_parameter" "nope" block)'],
-      ['data.coder_parameter.platform.default', 'only the value and name of data.coder_parameter.platform can be used (data.coder_parameter.platform.value)'],
-      ['data.coder_workspace.me.name', 'data.coder_workspace.me is not known when Outpost resolves agents (it does not run Terraform); use a coder_parameter instead'],
-      ['data.aws_ami.ubuntu.architecture', 'data.aws_ami.ubuntu cannot be evaluated: the only data sources Outpost evaluates are coder_parameter'],
+      [
+        'data.coder_parameter.nope.value',
+        'unknown data source data.coder_parameter.nope (no data "coder_parameter" "nope" block)',
+      ],
+      [
+        'data.coder_parameter.platform.default',
+        'only the value and name of data.coder_parameter.platform can be used (data.coder_parameter.platform.value)',
+      ],
+      [
+        'data.coder_workspace.me.name',
+        'data.coder_workspace.me is not known when Outpost resolves agents (it does not run Terraform); use a coder_parameter instead',
+      ],
+      [
+        'data.aws_ami.ubuntu.architecture',
+        'data.aws_ami.ubuntu cannot be evaluated: the only data sources Outpost evaluates are coder_parameter',
+      ],
       ['coder_agent.main.id', 'cannot use attributes of coder_agent.main: they only exist once Terraform has run'],
       ['aws_instance.dev.arch', 'cannot use attributes of resource aws_instance.dev: Outpost does not run Terraform'],
       ['count.index', '"count" references cannot be evaluated (Outpost does not run Terraform)'],
@@ -631,7 +727,8 @@ t.test('import errors name the file and line', async (t) => {
     await importError(t, osTemplate('true ? "linux" : local.nope'), {
       file: 'main.tf',
       line: 6,
-      message: 'main.tf:6: coder_agent.main: os: cannot evaluate "${true ? "linux" : local.nope}": unknown local "nope" (no locals block defines it)',
+      message:
+        'main.tf:6: coder_agent.main: os: cannot evaluate "${true ? "linux" : local.nope}": unknown local "nope" (no locals block defines it)',
     })
   })
 
@@ -652,12 +749,14 @@ t.test('import errors name the file and line', async (t) => {
     await importError(t, osTemplate('length(data.coder_parameter.platform.value)'), {
       file: 'main.tf',
       line: 6,
-      message: 'main.tf:6: coder_agent.main: os: "${length(data.coder_parameter.platform.value)}" must evaluate to a string, got number 11',
+      message:
+        'main.tf:6: coder_agent.main: os: "${length(data.coder_parameter.platform.value)}" must evaluate to a string, got number 11',
     })
     await importError(t, osTemplate('split("-", data.coder_parameter.platform.value)'), {
       file: 'main.tf',
       line: 6,
-      message: 'main.tf:6: coder_agent.main: os: "${split("-", data.coder_parameter.platform.value)}" must evaluate to a string, got list',
+      message:
+        'main.tf:6: coder_agent.main: os: "${split("-", data.coder_parameter.platform.value)}" must evaluate to a string, got list',
     })
     await importError(t, osTemplate('null'), {
       file: 'main.tf',
@@ -667,7 +766,9 @@ t.test('import errors name the file and line', async (t) => {
   })
 
   await t.test('external agents', async (t) => {
-    await importError(t, hcl`
+    await importError(
+      t,
+      hcl`
 resource "coder_agent" "main" {
   os   = "linux"
   arch = "amd64"
@@ -676,15 +777,19 @@ resource "coder_agent" "main" {
 resource "coder_external_agent" "main" {
   agent_id = coder_agent.other.id
 }
-`, {
-      file: 'main.tf',
-      line: 7,
-      message: 'main.tf:7: coder_external_agent.main: agent_id: "${coder_agent.other.id}" references coder_agent.other, which is not declared',
-    })
+`,
+      {
+        file: 'main.tf',
+        line: 7,
+        message:
+          'main.tf:7: coder_external_agent.main: agent_id: "${coder_agent.other.id}" references coder_agent.other, which is not declared',
+      },
+    )
     await importError(t, 'resource "coder_external_agent" "main" {\n  agent_id = "abc"\n}\n', {
       file: 'main.tf',
       line: 2,
-      message: 'main.tf:2: coder_external_agent.main: agent_id: "abc" must reference a coder_agent (coder_agent.NAME.id)',
+      message:
+        'main.tf:2: coder_external_agent.main: agent_id: "abc" must reference a coder_agent (coder_agent.NAME.id)',
     })
     await importError(t, 'resource "coder_external_agent" "main" {\n}\n', {
       file: 'main.tf',
@@ -695,40 +800,88 @@ resource "coder_external_agent" "main" {
 
   await t.test('duplicates', async (t) => {
     const agent = 'resource "coder_agent" "main" {\n  os = "linux"\n  arch = "amd64"\n}\n'
-    await importError(t, new Map([['a.tf', agent], ['b.tf', `\n${agent}`]]), {
-      file: 'b.tf',
-      line: 2,
-      message: 'b.tf:2: coder_agent.main is declared twice (also at a.tf:1)',
-    })
+    await importError(
+      t,
+      new Map([
+        ['a.tf', agent],
+        ['b.tf', `\n${agent}`],
+      ]),
+      {
+        file: 'b.tf',
+        line: 2,
+        message: 'b.tf:2: coder_agent.main is declared twice (also at a.tf:1)',
+      },
+    )
     await importError(t, 'locals {\n  a = 1\n}\nlocals {\n  a = 2\n}\n', {
       file: 'main.tf',
       line: 5,
       message: 'main.tf:5: local.a is declared twice (also at main.tf:2)',
     })
-    await importError(t, 'data "coder_parameter" "a" {\n  name = "x"\n}\ndata "coder_parameter" "b" {\n  name = "x"\n}\n', {
-      file: 'main.tf',
-      line: 5,
-      message: 'main.tf:5: data.coder_parameter.b: name: the parameter name "x" is already used by data.coder_parameter.a (main.tf:1)',
-    })
+    await importError(
+      t,
+      'data "coder_parameter" "a" {\n  name = "x"\n}\ndata "coder_parameter" "b" {\n  name = "x"\n}\n',
+      {
+        file: 'main.tf',
+        line: 5,
+        message:
+          'main.tf:5: data.coder_parameter.b: name: the parameter name "x" is already used by data.coder_parameter.a (main.tf:1)',
+      },
+    )
   })
 
   await t.test('parameters the coder provider would reject', async (t) => {
     const cases: Array<[string, number, string]> = [
-      ['  name = "p"\n  type = "map"\n', 3, 'data.coder_parameter.p: type: must be one of "string", "number", "bool", "list(string)", got "map"'],
+      [
+        '  name = "p"\n  type = "map"\n',
+        3,
+        'data.coder_parameter.p: type: must be one of "string", "number", "bool", "list(string)", got "map"',
+      ],
       ['  display_name = "P"\n', 1, 'data.coder_parameter.p: name: a parameter needs a name'],
-      ['  name = "p"\n  type = "number"\n  default = "many"\n', 4, 'data.coder_parameter.p: default: "many" is not a number'],
-      ['  name = "p"\n  type = "bool"\n  default = "yes"\n', 4, 'data.coder_parameter.p: default: "yes" is not a bool (true or false)'],
-      ['  name = "p"\n  type = "list(string)"\n  default = "a,b"\n', 4, 'data.coder_parameter.p: default: "a,b" is not a JSON-encoded list of strings (use jsonencode([...]))'],
-      ['  name = "p"\n  default = "c"\n  option {\n    name = "A"\n    value = "a"\n  }\n', 3, 'data.coder_parameter.p: default: default "c" must be one of the option values'],
+      [
+        '  name = "p"\n  type = "number"\n  default = "many"\n',
+        4,
+        'data.coder_parameter.p: default: "many" is not a number',
+      ],
+      [
+        '  name = "p"\n  type = "bool"\n  default = "yes"\n',
+        4,
+        'data.coder_parameter.p: default: "yes" is not a bool (true or false)',
+      ],
+      [
+        '  name = "p"\n  type = "list(string)"\n  default = "a,b"\n',
+        4,
+        'data.coder_parameter.p: default: "a,b" is not a JSON-encoded list of strings (use jsonencode([...]))',
+      ],
+      [
+        '  name = "p"\n  default = "c"\n  option {\n    name = "A"\n    value = "a"\n  }\n',
+        3,
+        'data.coder_parameter.p: default: default "c" must be one of the option values',
+      ],
       ['  name = "p"\n  option {\n    name = "A"\n  }\n', 3, 'data.coder_parameter.p: value: an option needs a value'],
-      ['  name = "p"\n  ephemeral = true\n  default = "x"\n', 3, 'data.coder_parameter.p: ephemeral: an ephemeral parameter must be mutable'],
+      [
+        '  name = "p"\n  ephemeral = true\n  default = "x"\n',
+        3,
+        'data.coder_parameter.p: ephemeral: an ephemeral parameter must be mutable',
+      ],
       ['  name = "p"\n  count = 1\n', 3, 'data.coder_parameter.p: count: count is not supported on coder_parameter'],
-      ['  name = "p"\n  validation {\n    monotonic = "up"\n  }\n', 4, 'data.coder_parameter.p: monotonic: must be "increasing" or "decreasing"'],
-      ['  name = "p"\n  default = data.coder_parameter.p.value\n', 3, 'data.coder_parameter.p: default: "${data.coder_parameter.p.value}" must be known at import: it cannot depend on parameter values'],
+      [
+        '  name = "p"\n  validation {\n    monotonic = "up"\n  }\n',
+        4,
+        'data.coder_parameter.p: monotonic: must be "increasing" or "decreasing"',
+      ],
+      [
+        '  name = "p"\n  default = data.coder_parameter.p.value\n',
+        3,
+        'data.coder_parameter.p: default: "${data.coder_parameter.p.value}" must be known at import: it cannot depend on parameter values',
+      ],
       ['  name = "p"\n  order = 1.5\n', 3, 'data.coder_parameter.p: order: value must be a whole number, got 1.5'],
     ]
     for (const [body, line, detail] of cases) {
-      await importError(t, `data "coder_parameter" "p" {\n${body}}\n`, { file: 'main.tf', line, message: `main.tf:${line}: ${detail}` })
+      await importError(t, `data "coder_parameter" "p" {\n${body}}\n`, {
+        file: 'main.tf',
+        line,
+        message: `main.tf:${line}: ${detail}`,
+      })
     }
   })
 })

@@ -26,13 +26,17 @@ export async function analyzeTemplate(files: ReadonlyMap<string, string>): Promi
 
   const log: string[] = []
   const rootFiles = parsed.filter((f) => f.root).map((f) => f.path)
-  log.push(`Parsed ${rootFiles.length} Terraform file${rootFiles.length === 1 ? '' : 's'}: ${rootFiles.join(', ') || '(none in the root directory)'}`)
+  log.push(
+    `Parsed ${rootFiles.length} Terraform file${rootFiles.length === 1 ? '' : 's'}: ${rootFiles.join(', ') || '(none in the root directory)'}`,
+  )
   const moduleFiles = parsed.filter((f) => !f.root).map((f) => f.path)
   if (moduleFiles.length > 0) log.push(`Not evaluated (module directories): ${moduleFiles.join(', ')}`)
 
   const declarations = collectDeclarations(parsed)
   for (const module of declarations.modules) {
-    log.push(`Module "${module.labels[0] ?? ''}" is not evaluated (Outpost does not download modules): parameters it declares are not offered`)
+    log.push(
+      `Module "${module.labels[0] ?? ''}" is not evaluated (Outpost does not download modules): parameters it declares are not offered`,
+    )
   }
 
   const staticScope = new TemplateScope(
@@ -55,8 +59,11 @@ export async function analyzeTemplate(files: ReadonlyMap<string, string>): Promi
   const options = new Map(stored.map((p, i) => [p.label, parameters[i]?.options.map((o) => o.value) ?? []]))
   const internal = checkAgents(declarations, stored, options, agentsInternal, staticScope, log)
 
-  const externalAgents = declarations.externalAgents.map((decl) => readExternalAgent(decl, new Set(agents.map((a) => a.name))))
-  for (const external of externalAgents) log.push(`Found coder_external_agent.${external.name} for coder_agent.${external.agentName}`)
+  const externalAgents = declarations.externalAgents.map((decl) =>
+    readExternalAgent(decl, new Set(agents.map((a) => a.name))),
+  )
+  for (const external of externalAgents)
+    log.push(`Found coder_external_agent.${external.name} for coder_agent.${external.agentName}`)
   if (externalAgents.length === 0) log.push('Found no coder_external_agent: has_external_agent is false')
 
   return { parameters, agents, externalAgents, hasExternalAgent: externalAgents.length > 0, log, internal }
@@ -66,13 +73,21 @@ function readAgent(decl: Declared): TemplateInternals['agents'][number] {
   const name = decl.labels[0] ?? ''
   for (const meta of ['count', 'for_each'] as const) {
     if (Object.hasOwn(decl.body, meta)) {
-      throw new TemplateImportError(decl.position.file, attributeLine(decl, meta), `coder_agent.${name}: ${meta} is not supported on coder_agent`)
+      throw new TemplateImportError(
+        decl.position.file,
+        attributeLine(decl, meta),
+        `coder_agent.${name}: ${meta} is not supported on coder_agent`,
+      )
     }
   }
   const attribute = (key: 'os' | 'arch') => {
     const expression = decl.body[key]
     if (expression === undefined) {
-      throw new TemplateImportError(decl.position.file, decl.position.line, `coder_agent.${name}: ${key} is required (the coder provider requires both os and arch)`)
+      throw new TemplateImportError(
+        decl.position.file,
+        decl.position.line,
+        `coder_agent.${name}: ${key} is required (the coder provider requires both os and arch)`,
+      )
     }
     return { expression, position: { file: decl.position.file, line: attributeLine(decl, key) } }
   }
@@ -95,7 +110,13 @@ function checkAgents(
   const reachedLocals = new Set<string>()
   const reachedVariables = new Set<string>()
   // Evaluated against every local and variable; only the reached ones are kept.
-  const all: TemplateInternals = { version: 1, parameters: [...parameters], agents, locals: declarations.locals, variables: declarations.variables }
+  const all: TemplateInternals = {
+    version: 1,
+    parameters: [...parameters],
+    agents,
+    locals: declarations.locals,
+    variables: declarations.variables,
+  }
 
   for (const agent of agents) {
     const reachedParameters = new Set<string>()
@@ -111,12 +132,19 @@ function checkAgents(
     const results: string[] = []
     const warnings: string[] = []
     for (const scenario of scenarios(varying)) {
-      const context = scenario.size === 0 ? '' : ` (with ${[...scenario].map(([label, value]) => `parameter "${byLabel.get(label)?.name ?? label}" = "${value}"`).join(', ')})`
-      const scope = scopeFor(all, (label, attribute) => {
-        const parameter = byLabel.get(label)
-        if (attribute === 'name') return parameter?.name ?? UNKNOWN
-        return scenario.get(label) ?? parameter?.default ?? UNKNOWN
-      }, context)
+      const context =
+        scenario.size === 0
+          ? ''
+          : ` (with ${[...scenario].map(([label, value]) => `parameter "${byLabel.get(label)?.name ?? label}" = "${value}"`).join(', ')})`
+      const scope = scopeFor(
+        all,
+        (label, attribute) => {
+          const parameter = byLabel.get(label)
+          if (attribute === 'name') return parameter?.name ?? UNKNOWN
+          return scenario.get(label) ?? parameter?.default ?? UNKNOWN
+        },
+        context,
+      )
       const os = evaluatePlatformAttribute(scope, agentAttribute(agent, 'os'), context)
       const arch = evaluatePlatformAttribute(scope, agentAttribute(agent, 'arch'), context)
       if (typeof os !== 'string' || typeof arch !== 'string') {
@@ -124,10 +152,14 @@ function checkAgents(
         continue
       }
       results.push(`${os}/${arch}${context || ' with the parameter defaults'}`)
-      if (!isSupportedPlatform(os, arch)) warnings.push(`Warning: coder_agent.${agent.name}: ${os}/${arch}${context} is not a supported platform`)
+      if (!isSupportedPlatform(os, arch))
+        warnings.push(`Warning: coder_agent.${agent.name}: ${os}/${arch}${context} is not a supported platform`)
     }
     const block = declarations.agents.find((a) => a.labels[0] === agent.name)?.position ?? agent.os.position
-    log.push(`Found coder_agent.${agent.name} (${block.file}:${block.line}): os/arch ${results.join('; ')}`, ...warnings)
+    log.push(
+      `Found coder_agent.${agent.name} (${block.file}:${block.line}): os/arch ${results.join('; ')}`,
+      ...warnings,
+    )
   }
 
   return {
@@ -154,16 +186,30 @@ function readExternalAgent(decl: Declared, agentNames: ReadonlySet<string>): Ext
   const name = decl.labels[0] ?? ''
   const expression = decl.body.agent_id
   const line = attributeLine(decl, 'agent_id')
-  const fail = (detail: string) => new TemplateImportError(decl.position.file, line, `coder_external_agent.${name}: agent_id: ${detail}`)
+  const fail = (detail: string) =>
+    new TemplateImportError(decl.position.file, line, `coder_external_agent.${name}: agent_id: ${detail}`)
   if (expression === undefined) {
-    throw new TemplateImportError(decl.position.file, decl.position.line, `coder_external_agent.${name}: agent_id is required`)
+    throw new TemplateImportError(
+      decl.position.file,
+      decl.position.line,
+      `coder_external_agent.${name}: agent_id is required`,
+    )
   }
   let agentName: string | undefined
   try {
     const expr = parseHclJson(expression)
-    if (expr.kind === 'traverse' && expr.base.kind === 'root' && expr.base.name === 'coder_agent' && expr.steps.length === 2) {
+    if (
+      expr.kind === 'traverse' &&
+      expr.base.kind === 'root' &&
+      expr.base.name === 'coder_agent' &&
+      expr.steps.length === 2
+    ) {
       const [target, attribute] = expr.steps
-      if (target?.kind === 'attr' && attribute?.kind === 'attr' && (attribute.name === 'id' || attribute.name === 'token')) {
+      if (
+        target?.kind === 'attr' &&
+        attribute?.kind === 'attr' &&
+        (attribute.name === 'id' || attribute.name === 'token')
+      ) {
         agentName = target.name
       }
     }

@@ -50,12 +50,23 @@ const COLLECTED_DATA = new Set(['coder_parameter'])
 const COLLECTED_RESOURCES = new Set(['coder_agent', 'coder_external_agent'])
 
 export function collectDeclarations(files: readonly ParsedFile[]): TemplateDeclarations {
-  const out: TemplateDeclarations = { parameters: [], agents: [], externalAgents: [], modules: [], locals: [], variables: [] }
+  const out: TemplateDeclarations = {
+    parameters: [],
+    agents: [],
+    externalAgents: [],
+    modules: [],
+    locals: [],
+    variables: [],
+  }
   const seen = new Map<string, SourcePosition>()
   const unique = (key: string, position: SourcePosition): void => {
     const earlier = seen.get(key)
     if (earlier) {
-      throw new TemplateImportError(position.file, position.line, `${key} is declared twice (also at ${earlier.file}:${earlier.line})`)
+      throw new TemplateImportError(
+        position.file,
+        position.line,
+        `${key} is declared twice (also at ${earlier.file}:${earlier.line})`,
+      )
     }
     seen.set(key, position)
   }
@@ -79,14 +90,20 @@ export function collectDeclarations(files: readonly ParsedFile[]): TemplateDecla
       }
       if (collected) {
         unique(`${kind === 'data' ? 'data.' : ''}${type}.${name}`, decl.position)
-        const list = type === 'coder_parameter' ? out.parameters : type === 'coder_agent' ? out.agents : out.externalAgents
+        const list =
+          type === 'coder_parameter' ? out.parameters : type === 'coder_agent' ? out.agents : out.externalAgents
         list.push({ ...decl, labels: [name] })
       } else if (kind === 'module') {
         out.modules.push({ ...decl, labels: [type] })
       } else if (kind === 'variable') {
         unique(`var.${type}`, decl.position)
         const hasDefault = Object.hasOwn(decl.body, 'default')
-        out.variables.push({ name: type, hasDefault, default: hasDefault ? (decl.body.default ?? null) : null, position: decl.position })
+        out.variables.push({
+          name: type,
+          hasDefault,
+          default: hasDefault ? (decl.body.default ?? null) : null,
+          position: decl.position,
+        })
       } else if (kind === 'locals') {
         const locals = Object.entries(decl.body).map(([localName, expression]) => ({
           name: localName,

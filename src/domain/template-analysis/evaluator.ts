@@ -184,7 +184,9 @@ class Evaluator {
       const index = asInteger(key, 'list index')
       const found = value[index]
       if (index < 0 || found === undefined) {
-        throw dynamicError(`index ${index} is out of range for a list of ${value.length} element${value.length === 1 ? '' : 's'}`)
+        throw dynamicError(
+          `index ${index} is out of range for a list of ${value.length} element${value.length === 1 ? '' : 's'}`,
+        )
       }
       return found
     }

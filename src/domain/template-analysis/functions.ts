@@ -40,10 +40,22 @@ export const FUNCTIONS: ReadonlyMap<string, HclFunction> = new Map<string, HclFu
   ['lower', fn(1, 1, (a) => asString(arg(a, 0), 'lower argument').toLowerCase())],
   ['upper', fn(1, 1, (a) => asString(arg(a, 0), 'upper argument').toUpperCase())],
   ['trimspace', fn(1, 1, (a) => asString(arg(a, 0), 'trimspace argument').trim())],
-  ['trimprefix', fn(2, 2, (a) => trimPrefix(asString(arg(a, 0), 'trimprefix string'), asString(arg(a, 1), 'trimprefix prefix')))],
-  ['trimsuffix', fn(2, 2, (a) => trimSuffix(asString(arg(a, 0), 'trimsuffix string'), asString(arg(a, 1), 'trimsuffix suffix')))],
-  ['startswith', fn(2, 2, (a) => asString(arg(a, 0), 'startswith string').startsWith(asString(arg(a, 1), 'startswith prefix')))],
-  ['endswith', fn(2, 2, (a) => asString(arg(a, 0), 'endswith string').endsWith(asString(arg(a, 1), 'endswith suffix')))],
+  [
+    'trimprefix',
+    fn(2, 2, (a) => trimPrefix(asString(arg(a, 0), 'trimprefix string'), asString(arg(a, 1), 'trimprefix prefix'))),
+  ],
+  [
+    'trimsuffix',
+    fn(2, 2, (a) => trimSuffix(asString(arg(a, 0), 'trimsuffix string'), asString(arg(a, 1), 'trimsuffix suffix'))),
+  ],
+  [
+    'startswith',
+    fn(2, 2, (a) => asString(arg(a, 0), 'startswith string').startsWith(asString(arg(a, 1), 'startswith prefix'))),
+  ],
+  [
+    'endswith',
+    fn(2, 2, (a) => asString(arg(a, 0), 'endswith string').endsWith(asString(arg(a, 1), 'endswith suffix'))),
+  ],
   ['substr', fn(3, 3, substr)],
   ['replace', fn(3, 3, replace)],
   ['join', fn(2, Infinity, join)],
@@ -126,12 +138,15 @@ function replaceRegex(str: string, pattern: string, replacement: string): string
     const last = match[match.length - 1]
     const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : {}
     const groups = match.slice(0, typeof last === 'object' ? -3 : -2).map((g) => (typeof g === 'string' ? g : ''))
-    return replacement.replace(/\$(?:\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (whole, braced?: string, bare?: string) => {
-      const name = braced ?? bare
-      if (name === undefined) return '$'
-      if (/^[0-9]+$/.test(name)) return groups[Number(name)] ?? ''
-      return named[name] ?? ''
-    })
+    return replacement.replace(
+      /\$(?:\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
+      (whole, braced?: string, bare?: string) => {
+        const name = braced ?? bare
+        if (name === undefined) return '$'
+        if (/^[0-9]+$/.test(name)) return groups[Number(name)] ?? ''
+        return named[name] ?? ''
+      },
+    )
   })
 }
 

@@ -30,10 +30,15 @@ function parser(): Hcl2Json {
  * The template's Terraform files, in lexical order as Terraform loads them: `*.tf`
  * (not `*.tf.json`), skipping hidden files and directories such as `.terraform/`.
  */
-export function selectTerraformFiles(files: ReadonlyMap<string, string>): Array<{ path: string; source: string; root: boolean }> {
+export function selectTerraformFiles(
+  files: ReadonlyMap<string, string>,
+): Array<{ path: string; source: string; root: boolean }> {
   const selected: Array<{ path: string; source: string; root: boolean }> = []
   for (const [rawPath, source] of files) {
-    const path = rawPath.replaceAll('\\', '/').replace(/^(?:\.\/)+/, '').replace(/^\/+/, '')
+    const path = rawPath
+      .replaceAll('\\', '/')
+      .replace(/^(?:\.\/)+/, '')
+      .replace(/^\/+/, '')
     const segments = path.split('/')
     if (!path.endsWith('.tf') || segments.some((s) => s.startsWith('.') || s === '')) continue
     selected.push({ path, source, root: segments.length === 1 })

@@ -10,10 +10,6 @@ import { staticError } from './errors.js'
  * an interpolation are native HCL strings with `\n`, `\"`, `\uNNNN` and so on.
  */
 
-export type Punct =
-  | '(' | ')' | '[' | ']' | '{' | '}' | ',' | '.' | ':' | '?' | '=' | '...' | '=>'
-  | '==' | '!=' | '<' | '>' | '<=' | '>=' | '&&' | '||' | '!' | '+' | '-' | '*' | '/' | '%'
-
 export type Token =
   | { kind: 'number'; value: number }
   | { kind: 'ident'; name: string }
@@ -25,10 +21,37 @@ export type TemplatePart =
   | { kind: 'literal'; text: string }
   | { kind: 'interpolation'; tokens: Token[]; stripBefore: boolean; stripAfter: boolean }
 
-const PUNCTS: readonly Punct[] = [
-  '...', '=>', '==', '!=', '<=', '>=', '&&', '||',
-  '(', ')', '[', ']', '{', '}', ',', '.', ':', '?', '=', '<', '>', '!', '+', '-', '*', '/', '%',
-]
+/** Longest first, so that `==` wins over `=`. */
+const PUNCTS = [
+  '...',
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '.',
+  ':',
+  '?',
+  '=',
+  '<',
+  '>',
+  '!',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+] as const
+export type Punct = (typeof PUNCTS)[number]
 const NUMBER = /[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 const IDENT_START = /[\p{L}_]/u
 const IDENT = /[\p{L}_][\p{L}\p{N}_-]*/uy

@@ -24,8 +24,13 @@ export function extractParameters(
     const { parameter, stored } = readParameter(decl, scope)
     const earlier = byName.get(parameter.name)
     if (earlier) {
-      const at = `${earlier.position.file}:${earlier.position.line}`
-      throw new TemplateImportError(decl.position.file, attributeLine(decl, 'name'), `data.coder_parameter.${decl.labels[0]}: name: the parameter name "${parameter.name}" is already used by data.coder_parameter.${earlier.labels[0]} (${at})`)
+      const other = `data.coder_parameter.${earlier.labels[0]} (${earlier.position.file}:${earlier.position.line})`
+      const detail = `the parameter name "${parameter.name}" is already used by ${other}`
+      throw new TemplateImportError(
+        decl.position.file,
+        attributeLine(decl, 'name'),
+        `data.coder_parameter.${decl.labels[0]}: name: ${detail}`,
+      )
     }
     byName.set(parameter.name, decl)
     return { parameter, stored, index }
@@ -34,11 +39,18 @@ export function extractParameters(
   return { parameters: read.map((r) => r.parameter), stored: read.map((r) => r.stored) }
 }
 
-function readParameter(decl: Declared, scope: TemplateScope): { parameter: TemplateParameter; stored: StoredParameter } {
+function readParameter(
+  decl: Declared,
+  scope: TemplateScope,
+): { parameter: TemplateParameter; stored: StoredParameter } {
   const label = decl.labels[0] ?? ''
   const subject = `data.coder_parameter.${label}`
   const fail = (attribute: string, problem: string, block: Declared = decl): never => {
-    throw new TemplateImportError(block.position.file, attributeLine(block, attribute), `${subject}: ${attribute}: ${problem}`)
+    throw new TemplateImportError(
+      block.position.file,
+      attributeLine(block, attribute),
+      `${subject}: ${attribute}: ${problem}`,
+    )
   }
   for (const meta of UNSUPPORTED_META) {
     if (Object.hasOwn(decl.body, meta)) fail(meta, `${meta} is not supported on coder_parameter`)
@@ -62,13 +74,25 @@ function readParameter(decl: Declared, scope: TemplateScope): { parameter: Templ
     const value = option.string('value')
     if (!optionName) fail('name', 'an option needs a name', block)
     if (value === undefined) fail('value', 'an option needs a value', block)
-    return { name: optionName ?? '', description: option.string('description') ?? '', value: value ?? '', icon: option.string('icon') ?? '' }
+    return {
+      name: optionName ?? '',
+      description: option.string('description') ?? '',
+      value: value ?? '',
+      icon: option.string('icon') ?? '',
+    }
   })
   options.forEach((option, i) => {
-    if (options.findIndex((o) => o.value === option.value) !== i) fail('option', `option value "${option.value}" is used twice`)
-    if (options.findIndex((o) => o.name === option.name) !== i) fail('option', `option name "${option.name}" is used twice`)
+    if (options.findIndex((o) => o.value === option.value) !== i)
+      fail('option', `option value "${option.value}" is used twice`)
+    if (options.findIndex((o) => o.name === option.name) !== i)
+      fail('option', `option name "${option.name}" is used twice`)
   })
-  if (defaultValue !== undefined && options.length > 0 && type !== 'list(string)' && !options.some((o) => o.value === defaultValue)) {
+  if (
+    defaultValue !== undefined &&
+    options.length > 0 &&
+    type !== 'list(string)' &&
+    !options.some((o) => o.value === defaultValue)
+  ) {
     fail('default', `default "${defaultValue}" must be one of the option values`)
   }
 
@@ -108,7 +132,13 @@ function readParameter(decl: Declared, scope: TemplateScope): { parameter: Templ
   if (min !== undefined) parameter.validation_min = min
   if (max !== undefined) parameter.validation_max = max
   if (monotonic === 'increasing' || monotonic === 'decreasing') parameter.validation_monotonic = monotonic
-  const stored: StoredParameter = { label, name: parameter.name, type, default: defaultValue ?? null, position: decl.position }
+  const stored: StoredParameter = {
+    label,
+    name: parameter.name,
+    type,
+    default: defaultValue ?? null,
+    position: decl.position,
+  }
   return { parameter, stored }
 }
 
@@ -175,7 +205,10 @@ class FieldReader {
     const value = this.scope.evaluate(named)
     if (value === null) return undefined
     if (hasUnknown(value)) {
-      throw expressionProblem(named, `${renderExpression(named.expression)} must be known at import: it cannot depend on parameter values`)
+      throw expressionProblem(
+        named,
+        `${renderExpression(named.expression)} must be known at import: it cannot depend on parameter values`,
+      )
     }
     try {
       return convert(value)

@@ -113,7 +113,8 @@ class Parser {
         const token = this.next()
         if (token.kind === 'ident') steps.push({ kind: 'attr', name: token.name })
         else if (token.kind === 'number') steps.push({ kind: 'index', key: { kind: 'literal', value: token.value } })
-        else if (token.kind === 'punct' && token.text === '*') throw staticError('splat expressions (.*) are not supported')
+        else if (token.kind === 'punct' && token.text === '*')
+          throw staticError('splat expressions (.*) are not supported')
         else throw staticError(`expected an attribute name after "."`)
       } else if (this.accept('[')) {
         if (this.isPunct('*')) throw staticError('splat expressions ([*]) are not supported')

@@ -1,5 +1,11 @@
 import { staticError } from './errors.js'
-import { expressionProblem, renderExpression, TemplateScope, type NamedExpression, type ParameterLookup } from './scope.js'
+import {
+  expressionProblem,
+  renderExpression,
+  TemplateScope,
+  type NamedExpression,
+  type ParameterLookup,
+} from './scope.js'
 import type { TemplateAnalysis, TemplateInternals } from './types.js'
 import { describeValue, isUnknown, typeName, UNKNOWN, type Value } from './values.js'
 
@@ -37,13 +43,22 @@ export function scopeFor(internal: TemplateInternals, lookup: ParameterLookup, c
  * Evaluates an agent's os or arch: a lower-cased string, or unknown when it depends on
  * a parameter without a value. Anything else is a positioned TemplateImportError.
  */
-export function evaluatePlatformAttribute(scope: TemplateScope, named: NamedExpression, context = ''): string | typeof UNKNOWN {
+export function evaluatePlatformAttribute(
+  scope: TemplateScope,
+  named: NamedExpression,
+  context = '',
+): string | typeof UNKNOWN {
   scope.check(named)
   const value: Value = scope.evaluate(named)
   if (isUnknown(value)) return UNKNOWN
   if (typeof value !== 'string') {
-    const got = value === null || typeof value === 'object' ? typeName(value) : `${typeName(value)} ${describeValue(value)}`
-    throw expressionProblem(named, `${renderExpression(named.expression)} must evaluate to a string, got ${got}`, context)
+    const got =
+      value === null || typeof value === 'object' ? typeName(value) : `${typeName(value)} ${describeValue(value)}`
+    throw expressionProblem(
+      named,
+      `${renderExpression(named.expression)} must evaluate to a string, got ${got}`,
+      context,
+    )
   }
   return value.toLowerCase()
 }
@@ -59,7 +74,8 @@ export function resolveAgentPlatforms(
   values: Readonly<Record<string, string>>,
 ): Map<string, { os: string; arch: string }> {
   const internal = analysis.internal
-  if (internal?.version !== 1) throw new Error('template analysis has no usable internal data (analyzed by an older version?)')
+  if (internal?.version !== 1)
+    throw new Error('template analysis has no usable internal data (analyzed by an older version?)')
   const byLabel = new Map(internal.parameters.map((p) => [p.label, p]))
   const scope = scopeFor(internal, (label, attribute) => {
     const parameter = byLabel.get(label)

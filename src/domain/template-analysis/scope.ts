@@ -27,7 +27,12 @@ export interface Uses {
 }
 
 const TERRAFORM_ROOTS = new Set(['count', 'each', 'self', 'path', 'terraform', 'module'])
-const WORKSPACE_DATA = new Set(['coder_workspace', 'coder_workspace_owner', 'coder_provisioner', 'coder_workspace_tags'])
+const WORKSPACE_DATA = new Set([
+  'coder_workspace',
+  'coder_workspace_owner',
+  'coder_provisioner',
+  'coder_workspace_tags',
+])
 
 /** How an expression is shown in messages: the hcl2json string in quotes. */
 export function renderExpression(expression: HclJson): string {
@@ -82,10 +87,14 @@ export class TemplateScope implements ReferenceResolver {
         if (inner === undefined) continue
         if (this.checking.includes(inner.subject)) {
           const cycle = [...this.checking.slice(this.checking.indexOf(inner.subject)), inner.subject]
-          throw expressionProblem(named, `cannot evaluate ${renderExpression(named.expression)}: ${cycle.join(' → ')} refer to each other in a cycle`)
+          throw expressionProblem(
+            named,
+            `cannot evaluate ${renderExpression(named.expression)}: ${cycle.join(' → ')} refer to each other in a cycle`,
+          )
         }
         const reached = this.check(inner)
-        for (const key of ['parameters', 'locals', 'variables'] as const) for (const item of reached[key]) uses[key].add(item)
+        for (const key of ['parameters', 'locals', 'variables'] as const)
+          for (const item of reached[key]) uses[key].add(item)
       }
     } finally {
       this.checking.pop()
@@ -106,7 +115,10 @@ export class TemplateScope implements ReferenceResolver {
       if (step.kind !== 'attr') break
       names.push(step.name)
     }
-    const inner = this.checkReference({ root, names }, { parameters: new Set(), locals: new Set(), variables: new Set() })
+    const inner = this.checkReference(
+      { root, names },
+      { parameters: new Set(), locals: new Set(), variables: new Set() },
+    )
     if (inner !== undefined) return { value: this.valueOf(inner), consumed: 1 }
     const [, label = '', attribute] = names
     return { value: this.parameter(label, attribute === 'name' ? 'name' : 'value'), consumed: 3 }
@@ -131,7 +143,9 @@ export class TemplateScope implements ReferenceResolver {
       if (variable === undefined) throw staticError(`unknown variable "${first}" (no variable block declares it)`)
       const at = `${variable.position.file}:${variable.position.line}`
       if (!variable.hasDefault) {
-        throw staticError(`variable "${first}" (declared at ${at}) has no default; Outpost does not run Terraform, so variables need a default`)
+        throw staticError(
+          `variable "${first}" (declared at ${at}) has no default; Outpost does not run Terraform, so variables need a default`,
+        )
       }
       uses.variables.add(first)
       return { subject: `var.${first}: default`, expression: variable.default, position: variable.position }
@@ -149,14 +163,19 @@ export class TemplateScope implements ReferenceResolver {
         return undefined
       }
       if (first !== undefined && WORKSPACE_DATA.has(first)) {
-        throw staticError(`${reference} is not known when Outpost resolves agents (it does not run Terraform); use a coder_parameter instead`)
+        throw staticError(
+          `${reference} is not known when Outpost resolves agents (it does not run Terraform); use a coder_parameter instead`,
+        )
       }
       throw staticError(`${reference} cannot be evaluated: the only data sources Outpost evaluates are coder_parameter`)
     }
     if (root === 'coder_agent') {
-      throw staticError(`cannot use attributes of coder_agent${first ? `.${first}` : ''}: they only exist once Terraform has run`)
+      throw staticError(
+        `cannot use attributes of coder_agent${first ? `.${first}` : ''}: they only exist once Terraform has run`,
+      )
     }
-    if (TERRAFORM_ROOTS.has(root)) throw staticError(`"${root}" references cannot be evaluated (Outpost does not run Terraform)`)
+    if (TERRAFORM_ROOTS.has(root))
+      throw staticError(`"${root}" references cannot be evaluated (Outpost does not run Terraform)`)
     if (root.includes('_') && first !== undefined) {
       throw staticError(`cannot use attributes of resource ${root}.${first}: Outpost does not run Terraform`)
     }
@@ -168,7 +187,9 @@ export class TemplateScope implements ReferenceResolver {
     const cached = this.values.get(named.subject)
     if (cached !== undefined) return cached
     if (this.evaluating.includes(named.subject)) {
-      throw staticError(`${[...this.evaluating.slice(this.evaluating.indexOf(named.subject)), named.subject].join(' → ')} refer to each other in a cycle`)
+      throw staticError(
+        `${[...this.evaluating.slice(this.evaluating.indexOf(named.subject)), named.subject].join(' → ')} refer to each other in a cycle`,
+      )
     }
     this.evaluating.push(named.subject)
     try {
@@ -196,7 +217,11 @@ export class TemplateScope implements ReferenceResolver {
       return fn()
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error
-      throw expressionProblem(named, `cannot evaluate ${renderExpression(named.expression)}: ${error.message}`, this.context)
+      throw expressionProblem(
+        named,
+        `cannot evaluate ${renderExpression(named.expression)}: ${error.message}`,
+        this.context,
+      )
     }
   }
 }
