@@ -70,14 +70,21 @@ CREATE TABLE "templates" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "workspace_agent_tokens" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"agent_id" uuid NOT NULL,
+	"token_hash" text NOT NULL,
+	"token_ciphertext" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"expires_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "workspace_agents" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"resource_id" uuid NOT NULL,
 	"name" text NOT NULL,
 	"operating_system" text NOT NULL,
 	"architecture" text NOT NULL,
-	"auth_token_hash" text,
-	"auth_token_ciphertext" text,
 	"connection_timeout_seconds" integer DEFAULT 120 NOT NULL,
 	"troubleshooting_url" text DEFAULT '' NOT NULL,
 	"directory" text DEFAULT '' NOT NULL,
@@ -89,6 +96,9 @@ CREATE TABLE "workspace_agents" (
 	"ready_at" timestamp with time zone,
 	"version" text DEFAULT '' NOT NULL,
 	"api_version" text DEFAULT '' NOT NULL,
+	"enrollment_stage" text,
+	"enrollment_stage_at" timestamp with time zone,
+	"enrollment_error" text DEFAULT '' NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL
 );
@@ -152,6 +162,7 @@ ALTER TABLE "template_versions" ADD CONSTRAINT "template_versions_job_id_provisi
 ALTER TABLE "template_versions" ADD CONSTRAINT "template_versions_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "templates" ADD CONSTRAINT "templates_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "templates" ADD CONSTRAINT "templates_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "workspace_agent_tokens" ADD CONSTRAINT "workspace_agent_tokens_agent_id_workspace_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."workspace_agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workspace_agents" ADD CONSTRAINT "workspace_agents_resource_id_workspace_resources_id_fk" FOREIGN KEY ("resource_id") REFERENCES "public"."workspace_resources"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workspace_build_parameters" ADD CONSTRAINT "workspace_build_parameters_build_id_workspace_builds_id_fk" FOREIGN KEY ("build_id") REFERENCES "public"."workspace_builds"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workspace_builds" ADD CONSTRAINT "workspace_builds_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -166,7 +177,8 @@ CREATE UNIQUE INDEX "files_hash_created_by_key" ON "files" USING btree ("hash","
 CREATE UNIQUE INDEX "template_versions_template_name_key" ON "template_versions" USING btree ("template_id",lower("name")) WHERE "template_versions"."template_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "template_versions_template_id_idx" ON "template_versions" USING btree ("template_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "templates_organization_name_key" ON "templates" USING btree ("organization_id",lower("name")) WHERE NOT "templates"."deleted";--> statement-breakpoint
-CREATE UNIQUE INDEX "workspace_agents_auth_token_hash_key" ON "workspace_agents" USING btree ("auth_token_hash");--> statement-breakpoint
+CREATE UNIQUE INDEX "workspace_agent_tokens_token_hash_key" ON "workspace_agent_tokens" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "workspace_agent_tokens_agent_id_idx" ON "workspace_agent_tokens" USING btree ("agent_id");--> statement-breakpoint
 CREATE INDEX "workspace_agents_resource_id_idx" ON "workspace_agents" USING btree ("resource_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "workspace_builds_workspace_number_key" ON "workspace_builds" USING btree ("workspace_id","build_number");--> statement-breakpoint
 CREATE INDEX "workspace_builds_job_id_idx" ON "workspace_builds" USING btree ("job_id");--> statement-breakpoint

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { systemClock, type Clock } from './domain/clock.js'
+import { createAgentAuth } from './domain/agent-auth.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
 import { createTemplateService } from './domain/templates.js'
@@ -17,6 +18,7 @@ import { createWorkspaceService } from './domain/workspaces.js'
 import { RequestLogController } from './logger.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
+import agentRoutes from './routes/agents.js'
 import apiKeyRoutes from './routes/api-keys.js'
 import buildInfoRoutes from './routes/buildinfo.js'
 import docsRoutes from './routes/docs.js'
@@ -118,7 +120,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(
     async (api) => {
       // Everything under /api/v2 requires a session unless a route says `auth: 'none'`.
-      await api.register(authentication, { sessions })
+      await api.register(authentication, { sessions, agents: createAgentAuth({ db, clock }) })
       await api.register(buildInfoRoutes, { db, version: VERSION, accessUrl: config.accessUrl })
       await api.register(userRoutes, {
         users,
@@ -131,6 +133,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       await api.register(fileRoutes, { templates, maxUploadBytes: config.maxUploadBytes })
       await api.register(templateRoutes, { templates, organizations })
       await api.register(workspaceRoutes, { workspaces, users, organizations })
+      await api.register(agentRoutes, { workspaces })
     },
     { prefix: '/api/v2' },
   )

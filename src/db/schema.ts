@@ -371,13 +371,6 @@ export const workspaceAgents = pgTable(
     name: text('name').notNull(),
     operatingSystem: text('operating_system').notNull(),
     architecture: text('architecture').notNull(),
-    /**
-     * SHA-256 (hex) of the agent token, for lookup; null for agents of dry runs and
-     * template imports, which have no token. The token itself is never stored in clear.
-     */
-    authTokenHash: text('auth_token_hash'),
-    /** AES-256-GCM ciphertext of the token under OUTPOST_SECRET_KEY, for re-display. */
-    authTokenCiphertext: text('auth_token_ciphertext'),
     connectionTimeoutSeconds: integer('connection_timeout_seconds').notNull().default(120),
     troubleshootingUrl: text('troubleshooting_url').notNull().default(''),
     directory: text('directory').notNull().default(''),
@@ -389,11 +382,36 @@ export const workspaceAgents = pgTable(
     readyAt: timestamp('ready_at', { withTimezone: true, mode: 'date' }),
     version: text('version').notNull().default(''),
     apiVersion: text('api_version').notNull().default(''),
+    /** The last stage the bootstrap script reported (script_started … agent_starting, or failed). */
+    enrollmentStage: text('enrollment_stage'),
+    enrollmentStageAt: timestamp('enrollment_stage_at', { withTimezone: true, mode: 'date' }),
+    enrollmentError: text('enrollment_error').notNull().default(''),
     ...timestamps,
   },
+  (t) => [index('workspace_agents_resource_id_idx').on(t.resourceId)],
+)
+
+/**
+ * Agent tokens. Coder keeps one plain UUID per agent; Outpost keeps a SHA-256 for
+ * lookup and an AES-256-GCM ciphertext for re-display, never the token itself, and
+ * allows a second token during a rotation's grace period.
+ */
+export const workspaceAgentTokens = pgTable(
+  'workspace_agent_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => workspaceAgents.id),
+    tokenHash: text('token_hash').notNull(),
+    tokenCiphertext: text('token_ciphertext').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Null while current; set when a rotation retires the token (then it works until this time). */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  },
   (t) => [
-    uniqueIndex('workspace_agents_auth_token_hash_key').on(t.authTokenHash),
-    index('workspace_agents_resource_id_idx').on(t.resourceId),
+    uniqueIndex('workspace_agent_tokens_token_hash_key').on(t.tokenHash),
+    index('workspace_agent_tokens_agent_id_idx').on(t.agentId),
   ],
 )
 
@@ -407,3 +425,4 @@ export type WorkspaceRow = typeof workspaces.$inferSelect
 export type WorkspaceBuildRow = typeof workspaceBuilds.$inferSelect
 export type WorkspaceResourceRow = typeof workspaceResources.$inferSelect
 export type WorkspaceAgentRow = typeof workspaceAgents.$inferSelect
+export type WorkspaceAgentTokenRow = typeof workspaceAgentTokens.$inferSelect

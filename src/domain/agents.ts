@@ -78,6 +78,15 @@ export function toWorkspaceAgent(row: WorkspaceAgentRow, now: Date): WorkspaceAg
     log_sources: [],
     scripts: [],
     startup_script_behavior: 'non-blocking',
+    ...(row.enrollmentStage && row.enrollmentStageAt
+      ? {
+          enrollment: {
+            stage: row.enrollmentStage,
+            at: row.enrollmentStageAt.toISOString(),
+            ...(row.enrollmentError ? { error: row.enrollmentError } : {}),
+          },
+        }
+      : {}),
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { WorkspaceResourceRow } from '../db/schema.js'
+import type { WorkspaceAgentTokenRow, WorkspaceResourceRow } from '../db/schema.js'
 import { errors } from '../errors.js'
 import type { NewAgentRow } from '../store/resources.js'
 import { isSupportedPlatform, SUPPORTED_PLATFORM_LIST } from './platforms.js'
@@ -69,24 +69,32 @@ export function resolveSupportedPlatforms(
   return platforms
 }
 
-export interface IssuedToken {
-  agentName: string
-  token: string
+/** A fresh agent token: a UUID, as Coder's agents expect, kept only as a hash and a ciphertext. */
+export function issueAgentToken(agentId: string, secretKey: Buffer, now: Date): { token: string; row: WorkspaceAgentTokenRow } {
+  const token = randomUUID()
+  return {
+    token,
+    row: {
+      id: randomUUID(),
+      agentId,
+      tokenHash: sha256Hex(token),
+      tokenCiphertext: encryptSecret(secretKey, token),
+      createdAt: now,
+      expiresAt: null,
+    },
+  }
 }
 
-/**
- * Rows for a job's resources and agents. With `secretKey`, each agent gets a fresh
- * token (a UUID, as Coder's agents expect), stored only as a hash and a ciphertext.
- */
+/** Rows for a job's resources and agents; with `secretKey`, each agent also gets a token. */
 export function materialiseResources(
   plan: readonly PlannedResource[],
   job: { id: string; transition: WorkspaceResourceRow['transition'] },
   now: Date,
   secretKey?: Buffer,
-): { resources: WorkspaceResourceRow[]; agents: NewAgentRow[]; tokens: IssuedToken[] } {
+): { resources: WorkspaceResourceRow[]; agents: NewAgentRow[]; tokens: WorkspaceAgentTokenRow[] } {
   const resources: WorkspaceResourceRow[] = []
   const agents: NewAgentRow[] = []
-  const tokens: IssuedToken[] = []
+  const tokens: WorkspaceAgentTokenRow[] = []
   for (const planned of plan) {
     const resource: WorkspaceResourceRow = {
       id: randomUUID(),
@@ -100,19 +108,17 @@ export function materialiseResources(
     }
     resources.push(resource)
     for (const agent of planned.agents) {
-      const token = secretKey ? randomUUID() : undefined
-      if (token) tokens.push({ agentName: agent.name, token })
+      const id = randomUUID()
       agents.push({
-        id: randomUUID(),
+        id,
         resourceId: resource.id,
         name: agent.name,
         operatingSystem: agent.os,
         architecture: agent.arch,
-        authTokenHash: token ? sha256Hex(token) : null,
-        authTokenCiphertext: token && secretKey ? encryptSecret(secretKey, token) : null,
         createdAt: now,
         updatedAt: now,
       })
+      if (secretKey) tokens.push(issueAgentToken(id, secretKey, now).row)
     }
   }
   return { resources, agents, tokens }

@@ -6,6 +6,7 @@ import { errors } from '../errors.js'
 import type {
   CreateWorkspaceBuildRequest,
   CreateWorkspaceRequest,
+  EnrollmentReport,
   ExternalAgentCredentials,
   Workspace,
   WorkspaceAgent,
@@ -14,10 +15,17 @@ import type {
 } from '../sdk/workspaces.js'
 import * as jobStore from '../store/jobs.js'
 import { isOrganizationMember } from '../store/organizations.js'
-import { insertAgents, insertResources } from '../store/resources.js'
+import {
+  currentTokenOfAgent,
+  insertAgents,
+  insertAgentTokens,
+  insertResources,
+  recordEnrollmentStage,
+} from '../store/resources.js'
 import * as templateStore from '../store/templates.js'
 import { findUserByUsername } from '../store/users.js'
 import * as workspaceStore from '../store/workspaces.js'
+import type { AuthenticatedAgent } from '../store/workspaces.js'
 import { AGENT_INACTIVE_TIMEOUT_SECONDS, attachCommand, toWorkspaceAgent } from './agents.js'
 import { can, type Actor } from './authz.js'
 import type { Clock } from './clock.js'
@@ -200,6 +208,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
           await workspaceStore.insertBuildParameters(tx, buildId, values)
           await insertResources(tx, materialised.resources)
           await insertAgents(tx, materialised.agents)
+          await insertAgentTokens(tx, materialised.tokens)
         })
       } catch (err) {
         if (isUniqueViolation(err, 'workspaces_owner_name_key')) throw errors.workspaceNameTaken(req.name)
@@ -391,9 +400,16 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       if (!w.latest.build.hasExternalAgent) throw errors.noExternalAgentInWorkspace()
       const agent = w.latest.resources.flatMap((r) => r.agents).find((a) => a.name === agentName)
       if (!agent) throw errors.externalAgentNotFound(agentName)
-      if (!agent.authTokenCiphertext) throw errors.externalAgentNotFound(agentName)
-      const token = decryptSecret(deps.secretKey, agent.authTokenCiphertext)
+      const current = await currentTokenOfAgent(db, agent.id)
+      if (!current) throw errors.externalAgentNotFound(agentName)
+      const token = decryptSecret(deps.secretKey, current.tokenCiphertext)
       return { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) }
+    },
+
+    /** What a bootstrap script reports about its progress; it never fails the script. */
+    async recordEnrollment(agent: AuthenticatedAgent, report: EnrollmentReport): Promise<void> {
+      const error = report.stage === 'failed' ? report.error ?? 'failed without a reason' : ''
+      await recordEnrollmentStage(db, agent.agent.id, { stage: report.stage, error, at: clock.now() })
     },
 
     async agent(actor: Actor, agentId: string): Promise<WorkspaceAgent> {

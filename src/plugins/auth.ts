@@ -3,13 +3,15 @@ import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { errors } from '../errors.js'
+import type { AgentAuth } from '../domain/agent-auth.js'
 import type { Session, SessionService } from '../domain/sessions.js'
+import type { AuthenticatedAgent } from '../store/workspaces.js'
 
 export const SESSION_COOKIE = 'coder_session_token'
 export const SESSION_HEADER = 'coder-session-token'
 
 /** Who may call a route. Routes declare it in `config.auth`; the default is a user session. */
-export type AuthMode = 'user' | 'none'
+export type AuthMode = 'user' | 'agent' | 'none'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,12 +19,19 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     session: Session | null
+    agent: AuthenticatedAgent | null
   }
 }
 
 function firstString(value: unknown): string | undefined {
   if (Array.isArray(value)) return firstString(value[0])
   return typeof value === 'string' ? value : undefined
+}
+
+/** The calling agent; only call on routes whose `config.auth` is `agent`. */
+export function agentOf(request: FastifyRequest): AuthenticatedAgent {
+  if (!request.agent) throw errors.signedOut('Cookie "coder_session_token" must be provided.')
+  return request.agent
 }
 
 /** The caller's session; only call on routes whose `config.auth` is `user`. */
@@ -36,22 +45,29 @@ export function sessionOf(request: FastifyRequest): Session {
  * route added without thought is closed, not open.
  */
 export default fp(
-  async function authentication(app: FastifyInstance, opts: { sessions: SessionService }) {
+  async function authentication(app: FastifyInstance, opts: { sessions: SessionService; agents: AgentAuth }) {
     app.decorateRequest('session', null)
+    app.decorateRequest('agent', null)
     app.addHook('onRoute', (route) => {
       const mode = (route.config as { auth?: AuthMode } | undefined)?.auth ?? 'user'
-      if (mode === 'user' && route.schema && !route.schema.security) {
+      if (mode !== 'none' && route.schema && !route.schema.security) {
         route.schema.security = [{ CoderSessionToken: [] }]
       }
     })
     app.addHook('onRequest', async (request) => {
       const mode = request.routeOptions.config.auth ?? 'user'
       if (mode === 'none' || request.is404) return
-      request.session = await opts.sessions.authenticate({
+      const sources = {
         cookie: request.cookies[SESSION_COOKIE],
         query: firstString((request.query as Record<string, unknown> | undefined)?.[SESSION_COOKIE]),
         header: firstString(request.headers[SESSION_HEADER]),
-      })
+      }
+      if (mode === 'agent') {
+        request.agent = await opts.agents.authenticate(sources)
+        request.log = request.log.child({ agent_id: request.agent.agent.id })
+        return
+      }
+      request.session = await opts.sessions.authenticate(sources)
       request.log = request.log.child({ user_id: request.session.actor.user.id })
     })
   },

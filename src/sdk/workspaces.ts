@@ -44,6 +44,13 @@ export const WorkspaceAgentSchema = Type.Object(
     log_sources: Type.Array(Type.Unknown()),
     scripts: Type.Array(Type.Unknown()),
     startup_script_behavior: Type.String(),
+    /** Outpost's own: the last stage the bootstrap script reported. Coder clients ignore it. */
+    enrollment: Type.Optional(
+      Type.Object(
+        { stage: Type.String(), at: TimestampSchema, error: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { $id: 'WorkspaceAgent', additionalProperties: false },
 )
@@ -199,3 +206,13 @@ export const WorkspaceBuildParameterSchema = Type.Object(
   { name: Type.String(), value: Type.String() },
   { additionalProperties: false },
 )
+
+export const ENROLLMENT_STAGES = ['script_started', 'binary_downloaded', 'binary_verified', 'agent_starting', 'failed'] as const
+
+export const EnrollmentReportSchema = Type.Object({
+  stage: Type.Union(ENROLLMENT_STAGES.map((s) => Type.Literal(s))),
+  error: Type.Optional(Type.String({ maxLength: 2048 })),
+  hostname: Type.Optional(Type.String({ maxLength: 256 })),
+  uname: Type.Optional(Type.String({ maxLength: 512 })),
+})
+export type EnrollmentReport = Static<typeof EnrollmentReportSchema>

@@ -1,9 +1,11 @@
-import { asc, inArray } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm'
 import type { Queryable } from '../db/client.js'
 import {
   workspaceAgents,
+  workspaceAgentTokens,
   workspaceResources,
   type WorkspaceAgentRow,
+  type WorkspaceAgentTokenRow,
   type WorkspaceResourceRow,
 } from '../db/schema.js'
 
@@ -51,4 +53,30 @@ export async function resourcesOfJobs(
     result.get(resource.jobId)?.push({ resource, agents: byResource.get(resource.id) ?? [] })
   }
   return result
+}
+
+export async function insertAgentTokens(q: Queryable, rows: readonly WorkspaceAgentTokenRow[]): Promise<void> {
+  if (rows.length > 0) await q.insert(workspaceAgentTokens).values([...rows])
+}
+
+/** The agent's current token (the newest one not retired by a rotation). */
+export async function currentTokenOfAgent(q: Queryable, agentId: string): Promise<WorkspaceAgentTokenRow | undefined> {
+  const [row] = await q
+    .select()
+    .from(workspaceAgentTokens)
+    .where(and(eq(workspaceAgentTokens.agentId, agentId), isNull(workspaceAgentTokens.expiresAt)))
+    .orderBy(desc(workspaceAgentTokens.createdAt))
+    .limit(1)
+  return row
+}
+
+export async function recordEnrollmentStage(
+  q: Queryable,
+  agentId: string,
+  stage: { stage: string; error: string; at: Date },
+): Promise<void> {
+  await q
+    .update(workspaceAgents)
+    .set({ enrollmentStage: stage.stage, enrollmentError: stage.error, enrollmentStageAt: stage.at, updatedAt: stage.at })
+    .where(eq(workspaceAgents.id, agentId))
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, max, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, max, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../db/client.js'
 import {
   organizations,
@@ -7,6 +7,7 @@ import {
   templateVersions,
   users,
   workspaceAgents,
+  workspaceAgentTokens,
   workspaceBuildParameters,
   workspaceBuilds,
   workspaceResources,
@@ -17,6 +18,7 @@ import {
   type TemplateVersionRow,
   type UserRow,
   type WorkspaceAgentRow,
+  type WorkspaceAgentTokenRow,
   type WorkspaceBuildRow,
   type WorkspaceRow,
 } from '../db/schema.js'
@@ -314,5 +316,36 @@ export async function findAgentBuild(
     .innerJoin(workspaceResources, eq(workspaceResources.id, workspaceAgents.resourceId))
     .innerJoin(workspaceBuilds, eq(workspaceBuilds.jobId, workspaceResources.jobId))
     .where(eq(workspaceAgents.id, agentId))
+  return row
+}
+
+export interface AuthenticatedAgent {
+  agent: WorkspaceAgentRow
+  token: WorkspaceAgentTokenRow
+  build: WorkspaceBuildRow
+  workspace: WorkspaceRow
+}
+
+/**
+ * The agent a token belongs to, only while it may authenticate: the token is current
+ * (or inside a rotation's grace period), the agent belongs to the latest build, and the
+ * workspace is not deleted. One indexed query: this runs on every agent request.
+ */
+export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now: Date): Promise<AuthenticatedAgent | undefined> {
+  const [row] = await q
+    .select({ agent: workspaceAgents, token: workspaceAgentTokens, build: workspaceBuilds, workspace: workspaces })
+    .from(workspaceAgentTokens)
+    .innerJoin(workspaceAgents, eq(workspaceAgents.id, workspaceAgentTokens.agentId))
+    .innerJoin(workspaceResources, eq(workspaceResources.id, workspaceAgents.resourceId))
+    .innerJoin(workspaceBuilds, eq(workspaceBuilds.jobId, workspaceResources.jobId))
+    .innerJoin(workspaces, eq(workspaces.id, workspaceBuilds.workspaceId))
+    .where(
+      and(
+        eq(workspaceAgentTokens.tokenHash, tokenHash),
+        or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, now)),
+        eq(workspaces.deleted, false),
+        sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaces.id})`,
+      ),
+    )
   return row
 }
