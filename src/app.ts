@@ -1,3 +1,4 @@
+import AjvCompiler from '@fastify/ajv-compiler'
 import cookie from '@fastify/cookie'
 import websocket from '@fastify/websocket'
 import swagger from '@fastify/swagger'
@@ -40,6 +41,21 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 
 export const JSON_BODY_LIMIT = 1024 * 1024
 
+const AJV_OPTIONS = { allErrors: true, removeAdditional: true, useDefaults: true } as const
+const validatorFor = AjvCompiler()
+
+/**
+ * Query strings, params and headers are text, so they are coerced to their schema
+ * types; JSON bodies are not: a number where a string belongs is a 400, as in Coder.
+ */
+function buildValidatorCompiler(externalSchemas: unknown, options: unknown) {
+  const base = (options as { customOptions?: object } | undefined)?.customOptions ?? {}
+  const schemas = externalSchemas as Record<string, object>
+  const coercing = validatorFor(schemas, { customOptions: { ...base, ...AJV_OPTIONS, coerceTypes: 'array' } })
+  const strict = validatorFor(schemas, { customOptions: { ...base, ...AJV_OPTIONS, coerceTypes: false } })
+  return (route: AjvCompiler.RouteDefinition) => (route.httpPart === 'body' ? strict(route) : coercing(route))
+}
+
 export interface AppDeps {
   config: Readonly<Config>
   database: Database
@@ -56,9 +72,12 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // The API takes JSON (and tar uploads); a text/plain body is refused with 415 like any other.
+  app.removeContentTypeParser('text/plain')
 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)

@@ -121,12 +121,8 @@ t.test('wrong types', async (t) => {
   t.strictSame(tokens.json(), [], 'no token was created')
 })
 
-// Coder decodes bodies with Go's encoding/json, which refuses a JSON value of the wrong type.
-// Outpost's Ajv runs with coerceTypes "array" for every part of the request (src/app.ts), so
-// these are coerced and accepted instead. The checks run, and are marked todo until app.ts
-// validates bodies without coercion.
-const COERCION = 'bodies are coerced: src/app.ts sets Ajv coerceTypes "array" for bodies too'
-
+// Coder decodes bodies with Go's encoding/json, which refuses a JSON value of the wrong type;
+// Outpost validates bodies without coercion (query strings and params are still coerced).
 t.test('scalars of the wrong JSON type are refused, not coerced', async (t) => {
   const { app } = await buildTestApp(t)
   const owner = await createOwner(app)
@@ -148,8 +144,8 @@ t.test('scalars of the wrong JSON type are refused, not coerced', async (t) => {
   }
   const refused = async (res: Promise<{ statusCode: number; body: string }>, body: object, what: string) => {
     const { statusCode, body: text } = await res
-    t.equal(statusCode, 400, `${what}: 400`, { todo: COERCION })
-    t.strictSame(JSON.parse(text), body, `${what}: body`, { todo: COERCION })
+    t.equal(statusCode, 400, `${what}: 400`)
+    t.strictSame(JSON.parse(text), body, `${what}: body`)
   }
   await refused(createUser({ username: 12345 }), failed(['username', 'must be string']), 'a number for a string')
   await refused(createUser({ username: true }), failed(['username', 'must be string']), 'a boolean for a string')
