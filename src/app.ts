@@ -11,6 +11,7 @@ import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { createAgentAuth } from './domain/agent-auth.js'
+import { inactiveTimeoutSeconds } from './domain/agents.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
 import { createTemplateService } from './domain/templates.js'
@@ -87,7 +88,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const users = createUserService({ db, clock })
   const sessions = createSessionService({ db, clock })
   const organizations = createOrganizationService({ db })
-  const templates = createTemplateService({ db, clock, organizations })
+  const agentInactiveTimeoutSeconds = inactiveTimeoutSeconds(config.agentPingIntervalMs)
+  const templates = createTemplateService({ db, clock, organizations, agentInactiveTimeoutSeconds })
   if (!config.secretKey) throw new Error('buildApp needs config.secretKey (loadOrCreateSecretKey provides it in embedded mode)')
   const workspaces = createWorkspaceService({
     db,
@@ -96,6 +98,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     organizations,
     accessUrl: config.accessUrl,
     secretKey: config.secretKey,
+    agentInactiveTimeoutSeconds,
   })
 
   await app.register(errorHandling)

@@ -21,6 +21,10 @@ export interface Config {
   skipMigrations: boolean
   /** Largest template upload (`POST /api/v2/files`) accepted, in bytes. */
   maxUploadBytes: number
+  /** How often connected agents are pinged; an agent silent for twice this is disconnected. */
+  agentPingIntervalMs: number
+  /** Where the operator puts the Coder agent binaries served at `/bin/coder-<os>-<arch>`. */
+  agentBinaryDir: string
 }
 
 /** A configuration value that cannot be used; its message names the variable. */
@@ -101,6 +105,14 @@ function parseByteSize(raw: string): number {
   return bytes
 }
 
+function parseDuration(raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(raw.trim())
+  if (!match) throw new Error(`must be a duration such as 15s, 500ms or 1m, got "${raw}"`)
+  const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']
+  if (ms < 100 || ms > 600_000) throw new Error(`must be between 100ms and 10m, got "${raw}"`)
+  return ms
+}
+
 function parseBoolean(raw: string): boolean {
   const value = raw.toLowerCase()
   if (['1', 'true', 'yes'].includes(value)) return true
@@ -159,6 +171,21 @@ export const VARIABLES = {
     default: '10MiB',
     parse: parseByteSize,
   }),
+  agentPingIntervalMs: variable({
+    name: 'OUTPOST_AGENT_PING_INTERVAL',
+    description: 'How often connected agents are pinged; silent for twice this means disconnected (Coder: 15s).',
+    default: '15s',
+    parse: parseDuration,
+  }),
+  agentBinaryDir: variable({
+    name: 'OUTPOST_AGENT_BINARY_DIR',
+    description:
+      'Coder agent binaries served at /bin/coder-<os>-<arch> (coder-windows-<arch>.exe). Default: OUTPOST_DATA_DIR/bin.',
+    parse: (raw) => {
+      if (raw.trim() === '') throw new Error('must not be empty')
+      return path.resolve(raw)
+    },
+  }),
 } as const
 
 function read<T>(env: Env, spec: Variable<T>): T | undefined {
@@ -173,15 +200,18 @@ function read<T>(env: Env, spec: Variable<T>): T | undefined {
 
 /** Validates the environment once. Pure: it reads only `env` and touches no files. */
 export function loadConfig(env: Env): Readonly<Config> {
+  const dataDir = read(env, VARIABLES.dataDir)!
   const config: Config = {
     accessUrl: read(env, VARIABLES.accessUrl)!,
     httpAddress: read(env, VARIABLES.httpAddress)!,
     databaseUrl: read(env, VARIABLES.databaseUrl),
-    dataDir: read(env, VARIABLES.dataDir)!,
+    dataDir,
     secretKey: read(env, VARIABLES.secretKey),
     logLevel: read(env, VARIABLES.logLevel)!,
     skipMigrations: read(env, VARIABLES.skipMigrations)!,
     maxUploadBytes: read(env, VARIABLES.maxUploadBytes)!,
+    agentPingIntervalMs: read(env, VARIABLES.agentPingIntervalMs)!,
+    agentBinaryDir: read(env, VARIABLES.agentBinaryDir) ?? path.join(dataDir, 'bin'),
   }
   if (config.databaseUrl !== undefined && config.secretKey === undefined) {
     throw new ConfigError(

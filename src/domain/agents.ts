@@ -1,17 +1,22 @@
 import type { WorkspaceAgentRow } from '../db/schema.js'
 import type { WorkspaceAgent } from '../sdk/workspaces.js'
+import type { AgentStatusClock } from '../store/workspaces.js'
 
-/** Coder's AgentInactiveDisconnectTimeout default: twice the 15 s connection update interval. */
-export const AGENT_INACTIVE_TIMEOUT_SECONDS = 30
+export type { AgentStatusClock }
+
+/** Coder's AgentInactiveDisconnectTimeout: twice the connection ping interval, at least 2 s. */
+export function inactiveTimeoutSeconds(pingIntervalMs: number): number {
+  return Math.max(2, (2 * pingIntervalMs) / 1000)
+}
 
 export type AgentStatus = 'connecting' | 'connected' | 'disconnected' | 'timeout'
 
 /** Coder's `WorkspaceAgent.Status` rule, with the disconnect time it implies. */
 export function agentStatus(
   agent: Pick<WorkspaceAgentRow, 'firstConnectedAt' | 'lastConnectedAt' | 'disconnectedAt' | 'createdAt' | 'connectionTimeoutSeconds'>,
-  now: Date,
-  inactiveTimeoutSeconds = AGENT_INACTIVE_TIMEOUT_SECONDS,
+  at: AgentStatusClock,
 ): { status: AgentStatus; disconnectedAt: Date | null } {
+  const now = at.now
   if (!agent.firstConnectedAt) {
     const waited = now.getTime() - agent.createdAt.getTime()
     const timedOut = agent.connectionTimeoutSeconds > 0 && waited > agent.connectionTimeoutSeconds * 1000
@@ -21,7 +26,7 @@ export function agentStatus(
   if (agent.disconnectedAt && (!last || agent.disconnectedAt.getTime() >= last.getTime())) {
     return { status: 'disconnected', disconnectedAt: agent.disconnectedAt }
   }
-  if (!last || now.getTime() - last.getTime() > inactiveTimeoutSeconds * 1000) {
+  if (!last || now.getTime() - last.getTime() > at.inactiveTimeoutSeconds * 1000) {
     return { status: 'disconnected', disconnectedAt: last }
   }
   return { status: 'connected', disconnectedAt: agent.disconnectedAt }
@@ -45,8 +50,8 @@ function timeField<K extends string>(key: K, date: Date | null): Partial<Record<
   return date ? ({ [key]: date.toISOString() } as Record<K, string>) : {}
 }
 
-export function toWorkspaceAgent(row: WorkspaceAgentRow, now: Date): WorkspaceAgent {
-  const { status, disconnectedAt } = agentStatus(row, now)
+export function toWorkspaceAgent(row: WorkspaceAgentRow, at: AgentStatusClock): WorkspaceAgent {
+  const { status, disconnectedAt } = agentStatus(row, at)
   return {
     id: row.id,
     parent_id: null,

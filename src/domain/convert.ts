@@ -15,7 +15,7 @@ import type { SlimRole, User } from '../sdk/users.js'
 import type { Workspace, WorkspaceBuild, WorkspaceResource } from '../sdk/workspaces.js'
 import type { ResourceWithAgents } from '../store/resources.js'
 import type { TemplateView } from '../store/templates.js'
-import type { BuildView, WorkspaceView } from '../store/workspaces.js'
+import type { AgentStatusClock, BuildView, WorkspaceView } from '../store/workspaces.js'
 import { toWorkspaceAgent } from './agents.js'
 import { NIL_UUID, toProvisionerJob, type JobMetadata } from './jobs.js'
 
@@ -157,7 +157,7 @@ export function toTemplateVersion(
   }
 }
 
-export function toWorkspaceResource(entry: ResourceWithAgents, now: Date): WorkspaceResource {
+export function toWorkspaceResource(entry: ResourceWithAgents, at: AgentStatusClock): WorkspaceResource {
   const { resource, agents } = entry
   return {
     id: resource.id,
@@ -168,7 +168,7 @@ export function toWorkspaceResource(entry: ResourceWithAgents, now: Date): Works
     name: resource.name,
     hide: resource.hide,
     icon: resource.icon,
-    ...(agents.length > 0 ? { agents: agents.map((a) => toWorkspaceAgent(a, now)) } : {}),
+    ...(agents.length > 0 ? { agents: agents.map((a) => toWorkspaceAgent(a, at)) } : {}),
     daily_cost: 0,
   }
 }
@@ -184,7 +184,7 @@ export function buildStatus(jobStatus: ProvisionerJobRow['status'], transition: 
 export function toWorkspaceBuild(
   view: BuildView,
   workspace: { row: WorkspaceRow; owner: UserRow; template: TemplateRow },
-  now: Date,
+  at: AgentStatusClock,
 ): WorkspaceBuild {
   const { build, job, version, initiator } = view
   return {
@@ -204,7 +204,7 @@ export function toWorkspaceBuild(
     initiator_name: initiator.username,
     job: toProvisionerJob(job, jobMetadata(version, workspace.template, { id: workspace.row.id, name: workspace.row.name })),
     reason: build.reason,
-    resources: view.resources.map((r) => toWorkspaceResource(r, now)),
+    resources: view.resources.map((r) => toWorkspaceResource(r, at)),
     deadline: null,
     max_deadline: null,
     status: buildStatus(job.status, build.transition),
@@ -214,9 +214,9 @@ export function toWorkspaceBuild(
   }
 }
 
-export function toWorkspace(view: WorkspaceView, now: Date): Workspace {
+export function toWorkspace(view: WorkspaceView, at: AgentStatusClock): Workspace {
   const { workspace: w, owner, organization, template, latest } = view
-  const latestBuild = toWorkspaceBuild(latest, { row: w, owner, template }, now)
+  const latestBuild = toWorkspaceBuild(latest, { row: w, owner, template }, at)
   const failing = (latestBuild.resources ?? [])
     .flatMap((r) => r.agents ?? [])
     .filter((a) => !a.health.healthy)

@@ -21,7 +21,7 @@ import * as templateStore from '../store/templates.js'
 import { can, type Actor } from './authz.js'
 import type { Clock } from './clock.js'
 import { jobMetadata, toTemplate, toTemplateVersion, toWorkspaceResource } from './convert.js'
-import { JobLog, toJobLog, toProvisionerJob } from './jobs.js'
+import { JobLog, NIL_UUID, toJobLog, toProvisionerJob } from './jobs.js'
 import { nameProblem, randomName } from './names.js'
 import type { OrganizationService } from './organizations.js'
 import { resolveParameterValues } from './parameters.js'
@@ -56,6 +56,7 @@ export interface TemplateServiceDeps {
   db: Db
   clock: Clock
   organizations: OrganizationService
+  agentInactiveTimeoutSeconds: number
 }
 
 /** The stored analysis of a version, or a 400 when its import did not succeed. */
@@ -64,7 +65,9 @@ export function analysisOf(version: TemplateVersionRow): TemplateAnalysis {
   return version.analysis as TemplateAnalysis
 }
 
-export function createTemplateService({ db, clock, organizations }: TemplateServiceDeps) {
+export function createTemplateService({ db, clock, organizations, agentInactiveTimeoutSeconds }: TemplateServiceDeps) {
+  const statusClock = () => ({ now: clock.now(), inactiveTimeoutSeconds: agentInactiveTimeoutSeconds })
+
   async function requireMember(actor: Actor, organizationId: string, action: 'read' | 'create' | 'update' | 'delete') {
     const member = await orgStore.isOrganizationMember(db, organizationId, actor.user.id)
     if (!can(actor, action, { type: 'template', member })) {
@@ -172,7 +175,8 @@ export function createTemplateService({ db, clock, organizations }: TemplateServ
         throw errors.fileNotFound(req.file_id)
       }
       let template: TemplateRow | undefined
-      if (req.template_id) {
+      // `coder templates push` of a new template sends Go's uuid.Nil here: no template.
+      if (req.template_id && req.template_id !== NIL_UUID) {
         template = await templateStore.findTemplateById(db, req.template_id)
         if (!template || template.deleted || template.organizationId !== organization.id) {
           throw errors.templateNotFound(req.template_id)
@@ -250,7 +254,7 @@ export function createTemplateService({ db, clock, organizations }: TemplateServ
     async versionResources(actor: Actor, id: string): Promise<WorkspaceResource[]> {
       const version = await readableVersion(actor, id)
       const resources = (await resourcesOfJobs(db, [version.jobId])).get(version.jobId) ?? []
-      return resources.map((r) => toWorkspaceResource(r, clock.now()))
+      return resources.map((r) => toWorkspaceResource(r, statusClock()))
     },
 
     async versionParameters(actor: Actor, id: string): Promise<TemplateParameter[]> {
@@ -475,7 +479,7 @@ export function createTemplateService({ db, clock, organizations }: TemplateServ
 
     async dryRunResources(actor: Actor, versionId: string, jobId: string): Promise<WorkspaceResource[]> {
       const { job } = await this.dryRunJob(actor, versionId, jobId)
-      return ((await resourcesOfJobs(db, [job.id])).get(job.id) ?? []).map((r) => toWorkspaceResource(r, clock.now()))
+      return ((await resourcesOfJobs(db, [job.id])).get(job.id) ?? []).map((r) => toWorkspaceResource(r, statusClock()))
     },
 
     async jobLogs(jobId: string, range: { after?: number | undefined; before?: number | undefined }) {

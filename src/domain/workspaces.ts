@@ -26,7 +26,7 @@ import * as templateStore from '../store/templates.js'
 import { findUserByUsername } from '../store/users.js'
 import * as workspaceStore from '../store/workspaces.js'
 import type { AuthenticatedAgent } from '../store/workspaces.js'
-import { AGENT_INACTIVE_TIMEOUT_SECONDS, attachCommand, toWorkspaceAgent } from './agents.js'
+import { attachCommand, toWorkspaceAgent } from './agents.js'
 import { can, type Actor } from './authz.js'
 import type { Clock } from './clock.js'
 import { toWorkspace, toWorkspaceBuild, toWorkspaceResource } from './convert.js'
@@ -68,6 +68,7 @@ export interface WorkspaceServiceDeps {
   organizations: OrganizationService
   accessUrl: string
   secretKey: Buffer
+  agentInactiveTimeoutSeconds: number
 }
 
 /** The all-zero UUID Coder's CLI sends for "not given". */
@@ -77,7 +78,7 @@ function given(id: string | undefined): string | undefined {
 
 export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   const { db, clock } = deps
-  const statusClock = () => ({ now: clock.now(), inactiveTimeoutSeconds: AGENT_INACTIVE_TIMEOUT_SECONDS })
+  const statusClock = () => ({ now: clock.now(), inactiveTimeoutSeconds: deps.agentInactiveTimeoutSeconds })
 
   async function view(q: Queryable, id: string): Promise<workspaceStore.WorkspaceView> {
     const [found] = await workspaceStore.loadWorkspaceViews(q, [id])
@@ -214,18 +215,18 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         if (isUniqueViolation(err, 'workspaces_owner_name_key')) throw errors.workspaceNameTaken(req.name)
         throw err
       }
-      return toWorkspace(await view(db, workspaceId), clock.now())
+      return toWorkspace(await view(db, workspaceId), statusClock())
     },
 
     async get(actor: Actor, id: string, includeDeleted: boolean): Promise<Workspace> {
-      return toWorkspace(await readable(actor, id, includeDeleted), clock.now())
+      return toWorkspace(await readable(actor, id, includeDeleted), statusClock())
     },
 
     async getByOwnerAndName(actor: Actor, owner: UserRow, name: string, includeDeleted: boolean): Promise<Workspace> {
       if (!can(actor, 'read', { type: 'workspace', ownerId: owner.id })) throw errors.notFound()
       const row = await workspaceStore.findWorkspaceByOwnerAndName(db, owner.id, name, includeDeleted)
       if (!row) throw errors.notFound()
-      return toWorkspace(await view(db, row.id), clock.now())
+      return toWorkspace(await view(db, row.id), statusClock())
     },
 
     async search(
@@ -237,9 +238,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       if (!can(actor, 'read', { type: 'users' })) filter.visibleToOwnerId = actor.user.id
       const limit = query.limit ? Math.min(query.limit, MAX_PAGE) : MAX_PAGE
       const { ids, total } = await workspaceStore.searchWorkspaces(db, filter, { limit, offset: query.offset ?? 0 }, statusClock())
-      const now = clock.now()
+      const at = statusClock()
       const views = await workspaceStore.loadWorkspaceViews(db, ids)
-      return { workspaces: views.map((v) => toWorkspace(v, now)), count: total }
+      return { workspaces: views.map((v) => toWorkspace(v, at)), count: total }
     },
 
     /** Coder's workspace search keys as a store filter; undefined when nothing can match. */
@@ -306,8 +307,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         limit: page.limit ? Math.min(page.limit, MAX_PAGE) : MAX_PAGE,
         offset: page.offset ?? 0,
       })
-      const now = clock.now()
-      return builds.map((b) => toWorkspaceBuild(b, { row: w.workspace, owner: w.owner, template: w.template }, now))
+      const at = statusClock()
+      return builds.map((b) => toWorkspaceBuild(b, { row: w.workspace, owner: w.owner, template: w.template }, at))
     },
 
     /** A build the caller may read, with its workspace. */
@@ -320,13 +321,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
 
     async build(actor: Actor, buildId: string): Promise<WorkspaceBuild> {
       const { build, workspace: w } = await this.readableBuild(actor, buildId)
-      return toWorkspaceBuild(build, { row: w.workspace, owner: w.owner, template: w.template }, clock.now())
+      return toWorkspaceBuild(build, { row: w.workspace, owner: w.owner, template: w.template }, statusClock())
     },
 
     async buildResources(actor: Actor, buildId: string): Promise<WorkspaceResource[]> {
       const { build } = await this.readableBuild(actor, buildId)
-      const now = clock.now()
-      return build.resources.map((r) => toWorkspaceResource(r, now))
+      const at = statusClock()
+      return build.resources.map((r) => toWorkspaceResource(r, at))
     },
 
     async buildParameters(actor: Actor, buildId: string): Promise<{ name: string; value: string }[]> {
@@ -356,7 +357,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       const shape = { row: w.workspace, owner: w.owner, template: w.template }
       // Deleting again answers with the delete that already happened: nothing is lost or redone.
       if (w.workspace.deleted && w.latest.build.transition === 'delete') {
-        return toWorkspaceBuild(w.latest, shape, clock.now())
+        return toWorkspaceBuild(w.latest, shape, statusClock())
       }
       const now = clock.now()
       const buildId = randomUUID()
@@ -388,10 +389,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         // A concurrent delete took the build number: answer with its build.
         if (!isUniqueViolation(err, 'workspace_builds_workspace_number_key')) throw err
         const again = await view(db, w.workspace.id)
-        return toWorkspaceBuild(again.latest, shape, clock.now())
+        return toWorkspaceBuild(again.latest, shape, statusClock())
       }
       const build = await workspaceStore.findBuildView(db, buildId)
-      return toWorkspaceBuild(build!, shape, clock.now())
+      return toWorkspaceBuild(build!, shape, statusClock())
     },
 
     /** Coder's credentials endpoint: the agent's token and the command that attaches the machine. */
@@ -416,7 +417,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       const found = await workspaceStore.findAgentBuild(db, agentId)
       if (!found) throw errors.notFound()
       await readable(actor, found.build.workspaceId, true)
-      return toWorkspaceAgent(found.agent, clock.now())
+      return toWorkspaceAgent(found.agent, statusClock())
     },
   }
 }
