@@ -121,7 +121,8 @@ export const CreateTemplateRequestSchema = Type.Object({
   template_version_id: UuidSchema,
   require_active_version: Type.Optional(Type.Boolean()),
   template_use_classic_parameter_flow: Type.Optional(Type.Boolean()),
-  allow_user_cancel_workspace_jobs: Type.Optional(Type.Boolean()),
+  // A Go *bool without omitempty: `coder templates push` sends null when unset.
+  allow_user_cancel_workspace_jobs: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
 })
 export type CreateTemplateRequest = Static<typeof CreateTemplateRequestSchema>
 
