@@ -176,3 +176,35 @@ export async function expectLogStream(t: Test, baseUrl: string, path: string, to
   t.strictSame(ids, [...ids].sort((a, b) => a - b), `${path}: logs arrive in id order`)
   return logs
 }
+
+/**
+ * `POST /api/v2/users/me/workspaces` with the body `coder external-workspaces create`
+ * marshals: Go's uuid.Nil for the unset `template_id` and `template_version_preset_id`,
+ * the `--automatic-updates` default `never`, and the parameter values. Returns the response.
+ */
+export function createWorkspaceAsCli(
+  cli: Cli,
+  name: string,
+  templateVersionId: string,
+  parameters: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return cli.post('/api/v2/users/me/workspaces', {
+    template_id: NIL_UUID,
+    template_version_id: templateVersionId,
+    name,
+    rich_parameter_values: Object.entries(parameters).map(([n, value]) => ({ name: n, value })),
+    automatic_updates: 'never',
+    template_version_preset_id: NIL_UUID,
+  })
+}
+
+/** Go's `%q` of a plain ASCII string, as the credentials command quotes the URL and token. */
+export const goQuote = (s: string): string => JSON.stringify(s)
+
+/** The exact command Coder's credentials endpoint builds for an agent's platform. */
+export function expectedCommand(accessUrl: string, os: string, arch: string, token: string): string {
+  const url = `${accessUrl}/api/v2/init-script/${os}/${arch}`
+  return os === 'windows'
+    ? `$env:CODER_AGENT_TOKEN=${goQuote(token)}; iwr -useb ${goQuote(url)} | iex`
+    : `curl -fsSL ${goQuote(url)} | CODER_AGENT_TOKEN=${goQuote(token)} sh`
+}
