@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { systemClock, type Clock } from './domain/clock.js'
+import { createAgentApi } from './domain/agent-api.js'
 import { createAgentAuth } from './domain/agent-auth.js'
+import { AgentConnectionHub } from './domain/agent-connections.js'
 import { inactiveTimeoutSeconds } from './domain/agents.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
@@ -39,6 +41,13 @@ import { UserSchema } from './sdk/users.js'
 import { WorkspaceAgentSchema, WorkspaceBuildSchema, WorkspaceResourceSchema, WorkspaceSchema } from './sdk/workspaces.js'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The agent connections this instance holds. */
+    agentConnections: AgentConnectionHub
+  }
+}
 
 export const JSON_BODY_LIMIT = 1024 * 1024
 
@@ -101,6 +110,17 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     agentInactiveTimeoutSeconds,
   })
 
+  const hub = new AgentConnectionHub({
+    database,
+    clock,
+    log: app.log,
+    pingIntervalMs: config.agentPingIntervalMs,
+    inactiveTimeoutSeconds: agentInactiveTimeoutSeconds,
+  })
+  app.decorate('agentConnections', hub)
+  app.addHook('onReady', () => hub.start())
+  app.addHook('preClose', () => hub.stop())
+
   await app.register(errorHandling)
   await app.register(cookie)
   await app.register(websocket)
@@ -155,7 +175,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       await api.register(fileRoutes, { templates, maxUploadBytes: config.maxUploadBytes })
       await api.register(templateRoutes, { templates, organizations })
       await api.register(workspaceRoutes, { workspaces, users, organizations })
-      await api.register(agentRoutes, { workspaces })
+      await api.register(agentRoutes, { agents: createAgentApi({ db, clock, accessUrl: config.accessUrl }), hub })
     },
     { prefix: '/api/v2' },
   )

@@ -6,13 +6,13 @@ import { errors } from '../errors.js'
 import type {
   CreateWorkspaceBuildRequest,
   CreateWorkspaceRequest,
-  EnrollmentReport,
   ExternalAgentCredentials,
   Workspace,
   WorkspaceAgent,
   WorkspaceBuild,
   WorkspaceResource,
 } from '../sdk/workspaces.js'
+import { notifyRevocation } from '../store/agents.js'
 import * as jobStore from '../store/jobs.js'
 import { isOrganizationMember } from '../store/organizations.js'
 import {
@@ -20,12 +20,10 @@ import {
   insertAgents,
   insertAgentTokens,
   insertResources,
-  recordEnrollmentStage,
 } from '../store/resources.js'
 import * as templateStore from '../store/templates.js'
 import { findUserByUsername } from '../store/users.js'
 import * as workspaceStore from '../store/workspaces.js'
-import type { AuthenticatedAgent } from '../store/workspaces.js'
 import { attachCommand, toWorkspaceAgent } from './agents.js'
 import { can, type Actor } from './authz.js'
 import type { Clock } from './clock.js'
@@ -384,6 +382,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
             updatedAt: now,
           })
           await workspaceStore.markWorkspaceDeleted(tx, w.workspace.id, now)
+          // Delivered on commit: every replica closes these agents' connections at once.
+          await notifyRevocation(tx, { agent_ids: w.latest.resources.flatMap((r) => r.agents.map((a) => a.id)) })
         })
       } catch (err) {
         // A concurrent delete took the build number: answer with its build.
@@ -405,12 +405,6 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       if (!current) throw errors.externalAgentNotFound(agentName)
       const token = decryptSecret(deps.secretKey, current.tokenCiphertext)
       return { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) }
-    },
-
-    /** What a bootstrap script reports about its progress; it never fails the script. */
-    async recordEnrollment(agent: AuthenticatedAgent, report: EnrollmentReport): Promise<void> {
-      const error = report.stage === 'failed' ? report.error ?? 'failed without a reason' : ''
-      await recordEnrollmentStage(db, agent.agent.id, { stage: report.stage, error, at: clock.now() })
     },
 
     async agent(actor: Actor, agentId: string): Promise<WorkspaceAgent> {

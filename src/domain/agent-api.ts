@@ -1,0 +1,56 @@
+import type { Db } from '../db/client.js'
+import type { WorkspaceAgentRow } from '../db/schema.js'
+import type { EnrollmentReport } from '../sdk/workspaces.js'
+import { updateAgentLifecycle } from '../store/agents.js'
+import { recordEnrollmentStage } from '../store/resources.js'
+import { findUserById } from '../store/users.js'
+import type { AuthenticatedAgent } from '../store/workspaces.js'
+import type { Clock } from './clock.js'
+
+export interface AgentManifest {
+  agent_id: string
+  agent_name: string
+  workspace_id: string
+  workspace_name: string
+  owner_id: string
+  owner_name: string
+  operating_system: string
+  architecture: string
+  access_url: string
+}
+
+/** What agents and bootstrap scripts call with their agent token. */
+export function createAgentApi({ db, clock, accessUrl }: { db: Db; clock: Clock; accessUrl: string }) {
+  return {
+    async manifest(agent: AuthenticatedAgent): Promise<AgentManifest> {
+      const owner = await findUserById(db, agent.workspace.ownerId)
+      return {
+        agent_id: agent.agent.id,
+        agent_name: agent.agent.name,
+        workspace_id: agent.workspace.id,
+        workspace_name: agent.workspace.name,
+        owner_id: agent.workspace.ownerId,
+        owner_name: owner?.username ?? '',
+        operating_system: agent.agent.operatingSystem,
+        architecture: agent.agent.architecture,
+        access_url: `${accessUrl}/`,
+      }
+    },
+
+    async reportLifecycle(
+      agent: AuthenticatedAgent,
+      report: { state: WorkspaceAgentRow['lifecycleState']; changed_at?: string | undefined },
+    ): Promise<void> {
+      const at = report.changed_at ? new Date(report.changed_at) : clock.now()
+      await updateAgentLifecycle(db, agent.agent.id, report.state, Number.isNaN(at.getTime()) ? clock.now() : at)
+    },
+
+    /** What a bootstrap script reports about its progress; it never fails the script. */
+    async recordEnrollment(agent: AuthenticatedAgent, report: EnrollmentReport): Promise<void> {
+      const error = report.stage === 'failed' ? (report.error ?? 'failed without a reason') : ''
+      await recordEnrollmentStage(db, agent.agent.id, { stage: report.stage, error, at: clock.now() })
+    },
+  }
+}
+
+export type AgentApi = ReturnType<typeof createAgentApi>

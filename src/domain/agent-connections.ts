@@ -1,0 +1,155 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { Database } from '../db/client.js'
+import * as agentStore from '../store/agents.js'
+import type { AuthenticatedAgent } from '../store/workspaces.js'
+import type { Clock } from './clock.js'
+
+/** Close code sent when an agent's token stops being valid (workspace deleted, token rotated). */
+export const CLOSE_REVOKED = 4401
+const CLOSE_INACTIVE = 4408
+
+interface Connection {
+  socket: WebSocket
+  agentId: string
+  tokenId: string
+  lastPong: number
+}
+
+export interface AgentConnectionHubOptions {
+  database: Database
+  clock: Clock
+  log: FastifyBaseLogger
+  pingIntervalMs: number
+  inactiveTimeoutSeconds: number
+}
+
+/**
+ * The agent connections this instance holds, and their bookkeeping as Coder does it:
+ * connecting marks the agent connected at once; every ping interval all live agents
+ * are refreshed in one statement, silent ones are dropped, and tokens that stopped
+ * being valid are found in one query. Revocations from any replica arrive through
+ * NOTIFY and close the affected connections immediately.
+ */
+export class AgentConnectionHub {
+  private readonly connections = new Set<Connection>()
+  private timer: NodeJS.Timeout | undefined
+  private unlisten: (() => Promise<void>) | undefined
+  private ticking: Promise<void> | undefined
+  private stopped = false
+
+  constructor(private readonly options: AgentConnectionHubOptions) {}
+
+  async start(): Promise<void> {
+    this.unlisten = await this.options.database.listen(agentStore.REVOCATION_CHANNEL, (payload) => {
+      try {
+        const event = JSON.parse(payload) as agentStore.RevocationEvent
+        this.closeAgents(new Set(event.agent_ids), 'token revoked')
+      } catch (err) {
+        this.options.log.warn({ err }, 'ignored a malformed revocation event')
+      }
+    })
+    this.timer = setInterval(() => void this.tick(), this.options.pingIntervalMs)
+    this.timer.unref()
+  }
+
+  /** Registers an accepted connection and records the agent as connected. */
+  async attach(agent: AuthenticatedAgent, socket: WebSocket): Promise<void> {
+    const connection: Connection = {
+      socket,
+      agentId: agent.agent.id,
+      tokenId: agent.token.id,
+      lastPong: this.options.clock.now().getTime(),
+    }
+    this.connections.add(connection)
+    socket.on('pong', () => {
+      connection.lastPong = this.options.clock.now().getTime()
+    })
+    socket.on('close', () => {
+      this.connections.delete(connection)
+      if (!this.stopped && ![...this.connections].some((c) => c.agentId === connection.agentId)) {
+        void this.write('disconnect', () =>
+          agentStore.markAgentsDisconnected(this.options.database.db, [connection.agentId], this.options.clock.now()),
+        )
+      }
+    })
+    await agentStore.markAgentConnected(this.options.database.db, agent.agent.id, this.options.clock.now())
+  }
+
+  /** How many connections this instance holds (for tests and metrics). */
+  get size(): number {
+    return this.connections.size
+  }
+
+  /** One liveness round: drop silent connections and revoked tokens, refresh the rest, ping. */
+  tick(): Promise<void> {
+    this.ticking ??= this.runTick().finally(() => {
+      this.ticking = undefined
+    })
+    return this.ticking
+  }
+
+  private async runTick(): Promise<void> {
+    const now = this.options.clock.now()
+    const deadline = now.getTime() - this.options.inactiveTimeoutSeconds * 1000
+    for (const c of this.connections) {
+      if (c.lastPong < deadline) {
+        this.connections.delete(c)
+        c.socket.close(CLOSE_INACTIVE, 'no pong within the inactivity timeout')
+      }
+    }
+    const live = [...this.connections]
+    if (live.length === 0) return
+    const valid = await this.read(() =>
+      agentStore.stillValidTokenIds(
+        this.options.database.db,
+        live.map((c) => c.tokenId),
+        now,
+      ),
+    )
+    if (valid) {
+      for (const c of live) if (!valid.has(c.tokenId)) this.close(c, 'token no longer valid')
+    }
+    const alive = [...new Set([...this.connections].map((c) => c.agentId))]
+    await this.write('heartbeat', () => agentStore.markAgentsAlive(this.options.database.db, alive, now))
+    for (const c of this.connections) c.socket.ping()
+  }
+
+  private closeAgents(agentIds: ReadonlySet<string>, reason: string): void {
+    for (const c of this.connections) if (agentIds.has(c.agentId)) this.close(c, reason)
+  }
+
+  private close(connection: Connection, reason: string): void {
+    this.options.log.info({ agent_id: connection.agentId, reason }, 'closing agent connection')
+    connection.socket.close(CLOSE_REVOKED, reason)
+  }
+
+  private async read<T>(query: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await query()
+    } catch (err) {
+      this.options.log.warn({ err }, 'agent liveness check failed; retrying next interval')
+      return undefined
+    }
+  }
+
+  private async write(what: string, statement: () => Promise<void>): Promise<void> {
+    try {
+      await statement()
+    } catch (err) {
+      this.options.log.warn({ err, what }, 'agent liveness write failed')
+    }
+  }
+
+  /** Stops the timer and the subscription, closes every connection and records it. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.ticking
+    await this.unlisten?.().catch(() => {})
+    const agentIds = [...new Set([...this.connections].map((c) => c.agentId))]
+    for (const c of this.connections) c.socket.close(1001, 'server shutting down')
+    this.connections.clear()
+    await this.write('shutdown', () => agentStore.markAgentsDisconnected(this.options.database.db, agentIds, this.options.clock.now()))
+  }
+}

@@ -1,0 +1,93 @@
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
+import type { Queryable } from '../db/client.js'
+import {
+  workspaceAgents,
+  workspaceAgentTokens,
+  workspaceBuilds,
+  workspaceResources,
+  workspaces,
+  type WorkspaceAgentRow,
+} from '../db/schema.js'
+
+/** The NOTIFY channel on which replicas learn that agent tokens stopped being valid. */
+export const REVOCATION_CHANNEL = 'outpost_agent_revocations'
+
+export interface RevocationEvent {
+  agent_ids: string[]
+}
+
+/** Sends a revocation event; inside a transaction it is delivered only if that commits. */
+export async function notifyRevocation(q: Queryable, event: RevocationEvent): Promise<void> {
+  await q.execute(sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(event)})`)
+}
+
+/** A new connection: first connect time once, last connect time now. */
+export async function markAgentConnected(q: Queryable, agentId: string, now: Date): Promise<void> {
+  await q
+    .update(workspaceAgents)
+    .set({
+      firstConnectedAt: sql`coalesce(${workspaceAgents.firstConnectedAt}, ${now.toISOString()}::timestamptz)`,
+      lastConnectedAt: now,
+      updatedAt: now,
+    })
+    .where(eq(workspaceAgents.id, agentId))
+}
+
+/** The liveness heartbeat of every agent held by this instance, in one statement. */
+export async function markAgentsAlive(q: Queryable, agentIds: readonly string[], now: Date): Promise<void> {
+  if (agentIds.length === 0) return
+  await q
+    .update(workspaceAgents)
+    .set({ lastConnectedAt: now, disconnectedAt: null, updatedAt: now })
+    .where(inArray(workspaceAgents.id, [...agentIds]))
+}
+
+export async function markAgentsDisconnected(q: Queryable, agentIds: readonly string[], now: Date): Promise<void> {
+  if (agentIds.length === 0) return
+  await q
+    .update(workspaceAgents)
+    .set({ disconnectedAt: now, updatedAt: now })
+    .where(inArray(workspaceAgents.id, [...agentIds]))
+}
+
+/**
+ * Of the given tokens, those that may still authenticate: current or in a grace period,
+ * for an agent of its workspace's latest build, in a live workspace. One query.
+ */
+export async function stillValidTokenIds(q: Queryable, tokenIds: readonly string[], now: Date): Promise<Set<string>> {
+  if (tokenIds.length === 0) return new Set()
+  const rows = await q
+    .select({ id: workspaceAgentTokens.id })
+    .from(workspaceAgentTokens)
+    .innerJoin(workspaceAgents, eq(workspaceAgents.id, workspaceAgentTokens.agentId))
+    .innerJoin(workspaceResources, eq(workspaceResources.id, workspaceAgents.resourceId))
+    .innerJoin(workspaceBuilds, eq(workspaceBuilds.jobId, workspaceResources.jobId))
+    .innerJoin(workspaces, eq(workspaces.id, workspaceBuilds.workspaceId))
+    .where(
+      and(
+        inArray(workspaceAgentTokens.id, [...tokenIds]),
+        or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, now)),
+        eq(workspaces.deleted, false),
+        sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaces.id})`,
+      ),
+    )
+  return new Set(rows.map((r) => r.id))
+}
+
+export async function updateAgentLifecycle(
+  q: Queryable,
+  agentId: string,
+  state: WorkspaceAgentRow['lifecycleState'],
+  changedAt: Date,
+): Promise<void> {
+  await q
+    .update(workspaceAgents)
+    .set({
+      lifecycleState: state,
+      updatedAt: changedAt,
+      ...(state === 'starting' ? { startedAt: changedAt } : {}),
+      ...(state === 'ready' || state === 'start_error' || state === 'start_timeout' ? { readyAt: changedAt } : {}),
+    })
+    .where(eq(workspaceAgents.id, agentId))
+}
+
