@@ -12,6 +12,8 @@ import type { Database } from './db/client.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { createAgentApi } from './domain/agent-api.js'
 import { createAgentAuth } from './domain/agent-auth.js'
+import { createAgentBinaries } from './domain/agent-binaries.js'
+import { createInitScripts } from './domain/init-scripts/index.js'
 import { AgentConnectionHub } from './domain/agent-connections.js'
 import { inactiveTimeoutSeconds } from './domain/agents.js'
 import { createOrganizationService } from './domain/organizations.js'
@@ -22,12 +24,14 @@ import { createWorkspaceService } from './domain/workspaces.js'
 import { RequestLogController } from './logger.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
+import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
 import apiKeyRoutes from './routes/api-keys.js'
 import buildInfoRoutes from './routes/buildinfo.js'
 import docsRoutes from './routes/docs.js'
 import fileRoutes from './routes/files.js'
 import healthRoutes from './routes/health.js'
+import initScriptRoutes from './routes/init-scripts.js'
 import organizationRoutes from './routes/organizations.js'
 import templateRoutes from './routes/templates.js'
 import userRoutes from './routes/users.js'
@@ -159,6 +163,19 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   await app.register(healthRoutes, { database })
   await app.register(docsRoutes)
+
+  // What a machine fetches to attach, without credentials: the bootstrap scripts (with the
+  // binaries' checksums pinned) and the binaries. Checksums are computed here, once.
+  const binaries = await createAgentBinaries(config.agentBinaryDir, {
+    onError: (err) => logger.warn({ err, dir: config.agentBinaryDir }, 'agent binary directory'),
+  })
+  const initScripts = createInitScripts({ accessUrl: config.accessUrl, binaries })
+  app.addHook('onClose', async () => {
+    initScripts.close()
+    binaries.close()
+  })
+  await app.register(agentBinaryRoutes, { binaries })
+  await app.register(initScriptRoutes, { scripts: initScripts })
   await app.register(
     async (api) => {
       // Everything under /api/v2 requires a session unless a route says `auth: 'none'`.

@@ -169,6 +169,15 @@ export const errors = {
   noExternalAgentInWorkspace: () => new ApiError(404, 'Workspace does not have an external agent.'),
   externalAgentNotFound: (name: string) => new ApiError(404, `External agent '${name}' not found in workspace.`),
 
+  // Init scripts and agent binaries.
+  unknownPlatform: (os: string, arch: string) => new ApiError(400, `Unknown os/arch: ${os}/${arch}`),
+  agentBinaryMissing: (name: string, file: string) =>
+    new ApiError(404, `Agent binary ${name} is not installed on this Outpost: put it at ${file}`),
+  unknownAgentBinary: (name: string, known: readonly string[]) =>
+    new ApiError(404, `Unknown agent binary ${JSON.stringify(name)}.`, `Outpost serves ${known.join(', ')}.`),
+  rangeNotSatisfiable: (size: number) =>
+    new ApiError(416, 'Range Not Satisfiable.', `The file has ${size} bytes.`, undefined, { 'content-range': `bytes */${size}` }),
+
   // API keys.
   invalidTokenRequest: (detail: string) => new ApiError(400, 'Failed to validate create API key request.', detail),
   tokenNameTaken: (name: string) =>
