@@ -15,6 +15,8 @@ const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (app, { t
   app.addContentTypeParser([...UPLOAD_CONTENT_TYPES], { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) =>
     done(null, body),
   )
+  // Any other type (or none) reaches the handler too, which refuses it as Coder does: 400 naming the allowed types.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => done(null, body))
 
   app.post(
     '/files',
