@@ -42,10 +42,11 @@ export function renderPosixScript(v: ScriptValues): string {
 #                           failed one, at most 60 (default 1; 0 retries at once).
 #   TMPDIR                  where the private directory is made (default /tmp).
 #
-# It tells Outpost how far it got (script_started, binary_downloaded,
+# With curl, it tells Outpost how far it got (script_started, binary_downloaded,
 # binary_verified, agent_starting, or failed and why), best effort: a report that
-# cannot be sent never stops the script. On failure it says why on stderr and
-# exits non-zero.
+# cannot be sent never stops the script. (wget could only send the token on its
+# command line or from a file, so without curl there are no reports.) On failure it
+# says why on stderr and exits non-zero.
 
 OUTPOST_URL=${shQuote(v.accessUrl)}
 AGENT_PLATFORM=${shQuote(`${v.os}/${v.arch}`)}
@@ -85,8 +86,10 @@ json_string() {
 }
 
 # Reports an enrollment stage to Outpost; never fails. $1: stage, $2: error.
-# The token goes to curl (or GNU wget) in a config read from standard input.
+# Only with curl, which reads the token header from a config on standard input: wget
+# would need it on its command line or in a file, so without curl nothing is reported.
 report() {
+  [ "$REPORTER" = curl ] || return 0
   token=\${CODER_AGENT_TOKEN:-}
   case $token in
     '' | *[!A-Za-z0-9._~+/=-]*) return 0 ;;
@@ -100,18 +103,9 @@ report() {
     body="$body,\"uname\":$(json_string "$(uname -a 2>/dev/null)" 500)"
   fi
   body="$body}"
-  case $REPORTER in
-    curl)
-      printf 'header = "Coder-Session-Token: %s"\n' "$token" |
-        curl -sS -o /dev/null --connect-timeout 3 --max-time 5 -K - \
-          -H 'Content-Type: application/json' --data-binary "$body" "$REPORT_URL" >/dev/null 2>&1
-      ;;
-    wget)
-      printf 'header = Coder-Session-Token: %s\n' "$token" |
-        wget -q -O /dev/null --config=/dev/stdin --timeout=5 --tries=1 \
-          --header='Content-Type: application/json' --post-data="$body" "$REPORT_URL" >/dev/null 2>&1
-      ;;
-  esac
+  printf 'header = "Coder-Session-Token: %s"\n' "$token" |
+    curl -sS -o /dev/null --connect-timeout 3 --max-time 5 -K - \
+      -H 'Content-Type: application/json' --data-binary "$body" "$REPORT_URL" >/dev/null 2>&1
   return 0
 }
 
@@ -242,10 +236,6 @@ main() {
 
   if have curl; then
     REPORTER=curl
-  elif have wget && wget --help 2>&1 | grep -q -- '--config='; then
-    # GNU wget reads the token header from a config on standard input; BusyBox wget
-    # could only take it on its command line, so it does not report.
-    REPORTER=wget
   fi
   report script_started
 
@@ -298,8 +288,8 @@ main() {
     fi
     message=$(error_message "$binary")
     case $HTTP_STATUS in
-      000) reason="no response from $OUTPOST_URL ($TOOL: \${DOWNLOAD_ERROR:-exit status $rc})" ;;
-      200) reason="the download was empty or cut short ($TOOL: \${DOWNLOAD_ERROR:-exit status $rc})" ;;
+      000) reason="no response from $OUTPOST_URL (\${DOWNLOAD_ERROR:-$TOOL exit status $rc})" ;;
+      200) reason="the download was empty or cut short (\${DOWNLOAD_ERROR:-$TOOL exit status $rc})" ;;
       *) reason="HTTP $HTTP_STATUS from $BINARY_URL\${message:+: $message}" ;;
     esac
     case $HTTP_STATUS in
