@@ -364,7 +364,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       log.add('Deleting', 'Revoking the agent tokens of this workspace. The machine itself is not contacted.')
       if (req.orphan) log.add('Deleting', 'Orphan requested: Outpost never removes external resources anyway.')
       try {
-        await db.transaction(async (tx) => {
+        const claimed = await db.transaction(async (tx) => {
+          // Claimed first: concurrent deletes wait on the row lock here, and all but the first find it deleted.
+          if (!(await workspaceStore.markWorkspaceDeleted(tx, w.workspace.id, now))) return false
           const number = (await workspaceStore.latestBuildNumberOf(tx, w.workspace.id)) + 1
           await jobStore.insertJob(tx, buildJob(jobId, w.workspace.organizationId, actor.user.id, w.latest.version.fileId, buildId, w.latest.version.id, now, clock.now()))
           await jobStore.insertJobLogs(tx, log.rows)
@@ -381,10 +383,12 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
             createdAt: now,
             updatedAt: now,
           })
-          await workspaceStore.markWorkspaceDeleted(tx, w.workspace.id, now)
           // Delivered on commit: every replica closes these agents' connections at once.
           await notifyRevocation(tx, { agent_ids: w.latest.resources.flatMap((r) => r.agents.map((a) => a.id)) })
+          return true
         })
+        // A concurrent delete won: answer with its build.
+        if (!claimed) return toWorkspaceBuild((await view(db, w.workspace.id)).latest, shape, statusClock())
       } catch (err) {
         // A concurrent delete took the build number: answer with its build.
         if (!isUniqueViolation(err, 'workspace_builds_workspace_number_key')) throw err

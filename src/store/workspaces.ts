@@ -251,8 +251,14 @@ export async function insertWorkspace(q: Queryable, row: NewWorkspaceRow): Promi
   return inserted!
 }
 
-export async function markWorkspaceDeleted(q: Queryable, id: string, now: Date): Promise<void> {
-  await q.update(workspaces).set({ deleted: true, updatedAt: now }).where(eq(workspaces.id, id))
+/** Marks a live workspace deleted; false when it already was (a concurrent delete got there first). */
+export async function markWorkspaceDeleted(q: Queryable, id: string, now: Date): Promise<boolean> {
+  const rows = await q
+    .update(workspaces)
+    .set({ deleted: true, updatedAt: now })
+    .where(and(eq(workspaces.id, id), eq(workspaces.deleted, false)))
+    .returning({ id: workspaces.id })
+  return rows.length > 0
 }
 
 export async function insertBuild(q: Queryable, row: NewWorkspaceBuildRow): Promise<WorkspaceBuildRow> {
