@@ -14,7 +14,7 @@ import { createAgentApi } from './domain/agent-api.js'
 import { createAgentAuth } from './domain/agent-auth.js'
 import { createAgentBinaries } from './domain/agent-binaries.js'
 import { createInitScripts } from './domain/init-scripts/index.js'
-import { AgentConnectionHub } from './domain/agent-connections.js'
+import { AgentConnectionHub, livenessStore } from './domain/agent-connections.js'
 import { inactiveTimeoutSeconds } from './domain/agents.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
@@ -104,6 +104,14 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const agentInactiveTimeoutSeconds = inactiveTimeoutSeconds(config.agentPingIntervalMs)
   const templates = createTemplateService({ db, clock, organizations, agentInactiveTimeoutSeconds })
   if (!config.secretKey) throw new Error('buildApp needs config.secretKey (loadOrCreateSecretKey provides it in embedded mode)')
+  const hub = new AgentConnectionHub({
+    database,
+    store: livenessStore(database),
+    clock,
+    log: app.log,
+    pingIntervalMs: config.agentPingIntervalMs,
+    inactiveTimeoutSeconds: agentInactiveTimeoutSeconds,
+  })
   const workspaces = createWorkspaceService({
     db,
     clock,
@@ -112,15 +120,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     accessUrl: config.accessUrl,
     secretKey: config.secretKey,
     agentInactiveTimeoutSeconds,
+    onAgentsRevoked: (agentIds) => hub.revoke(agentIds),
   })
 
-  const hub = new AgentConnectionHub({
-    database,
-    clock,
-    log: app.log,
-    pingIntervalMs: config.agentPingIntervalMs,
-    inactiveTimeoutSeconds: agentInactiveTimeoutSeconds,
-  })
   app.decorate('agentConnections', hub)
   app.addHook('onReady', () => hub.start())
   app.addHook('preClose', () => hub.stop())
@@ -168,6 +170,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   // binaries' checksums pinned) and the binaries. Checksums are computed here, once.
   const binaries = await createAgentBinaries(config.agentBinaryDir, {
     onError: (err) => logger.warn({ err, dir: config.agentBinaryDir }, 'agent binary directory'),
+    onHashed: ({ name, sha256, size }) => logger.info({ binary: name, sha256, size }, 'agent binary checksum computed'),
   })
   const initScripts = createInitScripts({ accessUrl: config.accessUrl, binaries })
   app.addHook('onClose', async () => {

@@ -16,8 +16,27 @@ interface Connection {
   lastPong: number
 }
 
+/** The statements liveness needs; the real ones are in store/agents.ts, tests count calls. */
+export interface LivenessStore {
+  markAgentConnected(agentId: string, now: Date): Promise<void>
+  markAgentsAlive(agentIds: readonly string[], now: Date): Promise<void>
+  markAgentsDisconnected(agentIds: readonly string[], now: Date): Promise<void>
+  stillValidTokenIds(tokenIds: readonly string[], now: Date): Promise<Set<string>>
+}
+
+export function livenessStore(database: Database): LivenessStore {
+  const { db } = database
+  return {
+    markAgentConnected: (agentId, now) => agentStore.markAgentConnected(db, agentId, now),
+    markAgentsAlive: (agentIds, now) => agentStore.markAgentsAlive(db, agentIds, now),
+    markAgentsDisconnected: (agentIds, now) => agentStore.markAgentsDisconnected(db, agentIds, now),
+    stillValidTokenIds: (tokenIds, now) => agentStore.stillValidTokenIds(db, tokenIds, now),
+  }
+}
+
 export interface AgentConnectionHubOptions {
-  database: Database
+  database: Pick<Database, 'listen'>
+  store: LivenessStore
   clock: Clock
   log: FastifyBaseLogger
   pingIntervalMs: number
@@ -44,7 +63,7 @@ export class AgentConnectionHub {
     this.unlisten = await this.options.database.listen(agentStore.REVOCATION_CHANNEL, (payload) => {
       try {
         const event = JSON.parse(payload) as agentStore.RevocationEvent
-        this.closeAgents(new Set(event.agent_ids), 'token revoked')
+        this.revoke(event.agent_ids)
       } catch (err) {
         this.options.log.warn({ err }, 'ignored a malformed revocation event')
       }
@@ -68,12 +87,10 @@ export class AgentConnectionHub {
     socket.on('close', () => {
       this.connections.delete(connection)
       if (!this.stopped && ![...this.connections].some((c) => c.agentId === connection.agentId)) {
-        void this.write('disconnect', () =>
-          agentStore.markAgentsDisconnected(this.options.database.db, [connection.agentId], this.options.clock.now()),
-        )
+        void this.write('disconnect', () => this.options.store.markAgentsDisconnected([connection.agentId], this.options.clock.now()))
       }
     })
-    await agentStore.markAgentConnected(this.options.database.db, agent.agent.id, this.options.clock.now())
+    await this.options.store.markAgentConnected(agent.agent.id, this.options.clock.now())
   }
 
   /** How many connections this instance holds (for tests and metrics). */
@@ -101,8 +118,7 @@ export class AgentConnectionHub {
     const live = [...this.connections]
     if (live.length === 0) return
     const valid = await this.read(() =>
-      agentStore.stillValidTokenIds(
-        this.options.database.db,
+      this.options.store.stillValidTokenIds(
         live.map((c) => c.tokenId),
         now,
       ),
@@ -111,16 +127,20 @@ export class AgentConnectionHub {
       for (const c of live) if (!valid.has(c.tokenId)) this.close(c, 'token no longer valid')
     }
     const alive = [...new Set([...this.connections].map((c) => c.agentId))]
-    await this.write('heartbeat', () => agentStore.markAgentsAlive(this.options.database.db, alive, now))
+    await this.write('heartbeat', () => this.options.store.markAgentsAlive(alive, now))
     for (const c of this.connections) c.socket.ping()
   }
 
-  private closeAgents(agentIds: ReadonlySet<string>, reason: string): void {
-    for (const c of this.connections) if (agentIds.has(c.agentId)) this.close(c, reason)
+  /** Closes this instance's connections of these agents (their tokens no longer authenticate). */
+  revoke(agentIds: readonly string[]): void {
+    const revoked = new Set(agentIds)
+    for (const c of this.connections) if (revoked.has(c.agentId)) this.close(c, 'token revoked')
   }
 
   private close(connection: Connection, reason: string): void {
     this.options.log.info({ agent_id: connection.agentId, reason }, 'closing agent connection')
+    // Forgotten at once, so the same tick neither refreshes nor pings it.
+    this.connections.delete(connection)
     connection.socket.close(CLOSE_REVOKED, reason)
   }
 
@@ -150,6 +170,6 @@ export class AgentConnectionHub {
     const agentIds = [...new Set([...this.connections].map((c) => c.agentId))]
     for (const c of this.connections) c.socket.close(1001, 'server shutting down')
     this.connections.clear()
-    await this.write('shutdown', () => agentStore.markAgentsDisconnected(this.options.database.db, agentIds, this.options.clock.now()))
+    await this.write('shutdown', () => this.options.store.markAgentsDisconnected(agentIds, this.options.clock.now()))
   }
 }

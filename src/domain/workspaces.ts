@@ -67,6 +67,8 @@ export interface WorkspaceServiceDeps {
   accessUrl: string
   secretKey: Buffer
   agentInactiveTimeoutSeconds: number
+  /** Called after tokens stopped authenticating, to close this instance's connections at once. */
+  onAgentsRevoked: (agentIds: string[]) => void
 }
 
 /** The all-zero UUID Coder's CLI sends for "not given". */
@@ -362,6 +364,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       const jobId = randomUUID()
       const log = new JobLog(jobId, () => clock.now())
       log.add('Deleting', 'Revoking the agent tokens of this workspace. The machine itself is not contacted.')
+      const revoked = w.latest.resources.flatMap((r) => r.agents.map((a) => a.id))
       if (req.orphan) log.add('Deleting', 'Orphan requested: Outpost never removes external resources anyway.')
       try {
         const claimed = await db.transaction(async (tx) => {
@@ -383,8 +386,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
             createdAt: now,
             updatedAt: now,
           })
-          // Delivered on commit: every replica closes these agents' connections at once.
-          await notifyRevocation(tx, { agent_ids: w.latest.resources.flatMap((r) => r.agents.map((a) => a.id)) })
+          // Delivered on commit: every other replica closes these agents' connections.
+          await notifyRevocation(tx, { agent_ids: revoked })
           return true
         })
         // A concurrent delete won: answer with its build.
@@ -395,6 +398,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         const again = await view(db, w.workspace.id)
         return toWorkspaceBuild(again.latest, shape, statusClock())
       }
+      deps.onAgentsRevoked(revoked)
       const build = await workspaceStore.findBuildView(db, buildId)
       return toWorkspaceBuild(build!, shape, statusClock())
     },
