@@ -82,3 +82,13 @@ t.test('the server refuses a bad value with one line and no stack trace', async 
   t.equal(result.stderr, 'outpost: configuration error: OUTPOST_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"\n')
   t.equal(result.stdout, '')
 })
+
+t.test('README and .env.example document every variable', async (t) => {
+  const { VARIABLES } = await import('../src/config.js')
+  const readme = await readFile('README.md', 'utf8')
+  const example = await readFile('.env.example', 'utf8')
+  for (const spec of Object.values(VARIABLES)) {
+    t.match(readme, `| \`${spec.name}\` |`, `README has a row for ${spec.name}`)
+    t.match(example, `${spec.name}=`, `.env.example mentions ${spec.name}`)
+  }
+})
