@@ -116,7 +116,7 @@ async function scenario(t: Test, shell: string[]) {
     headers: { 'coder-session-token': credentials.agent_token },
   })
   t.equal(refused.status, 401)
-  t.equal((await refused.json()).message, 'Workspace agent not authorized.')
+  t.equal(((await refused.json()) as { message: string }).message, 'Workspace agent not authorized.')
 }
 
 for (const shell of SHELLS) {

@@ -1,3 +1,4 @@
+import { isSupportedPlatform, SUPPORTED_PLATFORMS } from '../platforms.js'
 import { staticError } from './errors.js'
 import {
   expressionProblem,
@@ -9,20 +10,7 @@ import {
 import type { TemplateAnalysis, TemplateInternals } from './types.js'
 import { describeValue, isUnknown, typeName, UNKNOWN, type Value } from './values.js'
 
-/** The os/arch pairs external agents can run on (Coder's supported set). */
-export const SUPPORTED_PLATFORMS: ReadonlyArray<{ os: string; arch: string }> = [
-  { os: 'linux', arch: 'amd64' },
-  { os: 'linux', arch: 'arm64' },
-  { os: 'linux', arch: 'armv7' },
-  { os: 'darwin', arch: 'amd64' },
-  { os: 'darwin', arch: 'arm64' },
-  { os: 'windows', arch: 'amd64' },
-  { os: 'windows', arch: 'arm64' },
-]
-
-export function isSupportedPlatform(os: string, arch: string): boolean {
-  return SUPPORTED_PLATFORMS.some((p) => p.os === os && p.arch === arch)
-}
+export { isSupportedPlatform, SUPPORTED_PLATFORMS }
 
 type StoredAgent = TemplateInternals['agents'][number]
 
