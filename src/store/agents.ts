@@ -8,6 +8,7 @@ import {
   workspaces,
   type WorkspaceAgentRow,
 } from '../db/schema.js'
+import { isLatestBuild } from './workspaces.js'
 
 /** The NOTIFY channel on which replicas learn that agent tokens stopped being valid. */
 export const REVOCATION_CHANNEL = 'outpost_agent_revocations'
@@ -68,7 +69,7 @@ export async function stillValidTokenIds(q: Queryable, tokenIds: readonly string
         inArray(workspaceAgentTokens.id, [...tokenIds]),
         or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, now)),
         eq(workspaces.deleted, false),
-        sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaces.id})`,
+        isLatestBuild,
       ),
     )
   return new Set(rows.map((r) => r.id))

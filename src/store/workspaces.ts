@@ -72,6 +72,9 @@ export interface WorkspaceView {
 
 const latestBuildNumber = sql`(select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaces.id})`
 
+/** The joined `workspace_builds` row is its workspace's latest build. */
+export const isLatestBuild = sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaceBuilds.workspaceId})`
+
 function jobStatusSql(): SQL {
   return sql`(case j.status
     when 'running' then (case b.transition when 'start' then 'starting' when 'stop' then 'stopping' else 'deleting' end)
@@ -207,7 +210,7 @@ export async function loadWorkspaceViews(q: Queryable, ids: readonly string[]): 
     .where(
       and(
         inArray(workspaceBuilds.workspaceId, [...ids]),
-        sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaceBuilds.workspaceId})`,
+        isLatestBuild,
       ),
     )
   const views = await loadBuildViews(q, latest)
@@ -350,7 +353,7 @@ export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now:
         eq(workspaceAgentTokens.tokenHash, tokenHash),
         or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, now)),
         eq(workspaces.deleted, false),
-        sql`${workspaceBuilds.buildNumber} = (select max(wb.build_number) from ${workspaceBuilds} wb where wb.workspace_id = ${workspaces.id})`,
+        isLatestBuild,
       ),
     )
   return row
