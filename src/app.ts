@@ -12,6 +12,7 @@ import type { Database } from './db/client.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { createAgentApi } from './domain/agent-api.js'
 import { createAgentAuth } from './domain/agent-auth.js'
+import { createAuditService } from './domain/audit.js'
 import { createAgentBinaries } from './domain/agent-binaries.js'
 import { createInitScripts } from './domain/init-scripts/index.js'
 import { AgentConnectionHub, livenessStore } from './domain/agent-connections.js'
@@ -22,10 +23,14 @@ import { createTemplateService } from './domain/templates.js'
 import { createUserService } from './domain/users.js'
 import { createWorkspaceService } from './domain/workspaces.js'
 import { RequestLogController } from './logger.js'
+import auditing from './plugins/audit.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
+import { authFailureLimit, rateLimits } from './plugins/rate-limits.js'
+import securityHeaders from './plugins/security-headers.js'
 import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
+import auditRoutes from './routes/audit.js'
 import apiKeyRoutes from './routes/api-keys.js'
 import buildInfoRoutes from './routes/buildinfo.js'
 import docsRoutes from './routes/docs.js'
@@ -37,6 +42,7 @@ import templateRoutes from './routes/templates.js'
 import userRoutes from './routes/users.js'
 import workspaceRoutes from './routes/workspaces.js'
 import { APIKeySchema } from './sdk/api-keys.js'
+import { AuditLogSchema } from './sdk/audit.js'
 import { ResponseSchema } from './sdk/common.js'
 import { OrganizationSchema } from './sdk/organizations.js'
 import { ProvisionerJobLogSchema, ProvisionerJobSchema } from './sdk/provisioner-jobs.js'
@@ -88,6 +94,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler } },
     return503OnClosing: true,
+    // The client address (rate limits, logs) from X-Forwarded-For only when a trusted proxy sent it.
+    ...(config.trustedProxies.length > 0 ? { trustProxy: config.trustedProxies } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // The API takes JSON (and tar uploads); a text/plain body is refused with 415 like any other.
@@ -101,6 +109,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const users = createUserService({ db, clock })
   const sessions = createSessionService({ db, clock })
   const organizations = createOrganizationService({ db })
+  const audit = createAuditService({ db, clock })
   const agentInactiveTimeoutSeconds = inactiveTimeoutSeconds(config.agentPingIntervalMs)
   const templates = createTemplateService({ db, clock, organizations, agentInactiveTimeoutSeconds })
   if (!config.secretKey) throw new Error('buildApp needs config.secretKey (loadOrCreateSecretKey provides it in embedded mode)')
@@ -128,6 +137,12 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   app.addHook('preClose', () => hub.stop())
 
   await app.register(errorHandling)
+  await app.register(securityHeaders)
+  await app.register(rateLimits, {
+    login: config.rateLimitLogin,
+    loginIp: config.rateLimitLoginIp,
+    downloads: config.rateLimitDownloads,
+  })
   await app.register(cookie)
   await app.register(websocket)
   for (const schema of [
@@ -144,6 +159,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     WorkspaceResourceSchema,
     WorkspaceBuildSchema,
     WorkspaceSchema,
+    AuditLogSchema,
   ]) {
     app.addSchema(schema)
   }
@@ -161,7 +177,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false, validatorUrl: null } })
 
   await app.register(healthRoutes, { database })
   await app.register(docsRoutes)
@@ -182,7 +198,10 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(
     async (api) => {
       // Everything under /api/v2 requires a session unless a route says `auth: 'none'`.
+      await api.register(authFailureLimit, { limit: config.rateLimitAuthFailures })
       await api.register(authentication, { sessions, agents: createAgentAuth({ db, clock }) })
+      await api.register(auditing, { audit })
+      await api.register(auditRoutes, { audit })
       await api.register(buildInfoRoutes, { db, version: VERSION, accessUrl: config.accessUrl })
       await api.register(userRoutes, {
         users,

@@ -426,3 +426,32 @@ export type WorkspaceBuildRow = typeof workspaceBuilds.$inferSelect
 export type WorkspaceResourceRow = typeof workspaceResources.$inferSelect
 export type WorkspaceAgentRow = typeof workspaceAgents.$inferSelect
 export type WorkspaceAgentTokenRow = typeof workspaceAgentTokens.$inferSelect
+
+/** The audit trail: who did what to which resource, from where, with what outcome. */
+export const auditLogs = pgTable(
+  'audit_logs',
+  {
+    id: uuid('id').primaryKey(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Null when nobody was signed in (e.g. a failed login for an unknown email). */
+    userId: uuid('user_id'),
+    organizationId: uuid('organization_id'),
+    ip: text('ip').notNull(),
+    userAgent: text('user_agent').notNull(),
+    resourceType: text('resource_type').notNull(),
+    resourceId: uuid('resource_id'),
+    resourceTarget: text('resource_target').notNull(),
+    action: text('action').notNull(),
+    statusCode: integer('status_code').notNull(),
+    requestId: uuid('request_id').notNull(),
+    description: text('description').notNull().default(''),
+    additionalFields: jsonb('additional_fields').$type<Record<string, string>>().notNull(),
+  },
+  (t) => [
+    index('audit_logs_time_idx').on(t.time),
+    index('audit_logs_resource_idx').on(t.resourceType, t.resourceId),
+    index('audit_logs_user_id_idx').on(t.userId),
+  ],
+)
+
+export type AuditLogRow = typeof auditLogs.$inferSelect

@@ -97,8 +97,8 @@ export function createSessionService({ db, clock }: { db: Db; clock: Clock }) {
       return { actor: { user, roles: rolesOf(user) }, apiKey: key }
     },
 
-    /** Password login; unknown email and wrong password are one answer, in equal time. */
-    async login(email: string, password: string): Promise<string> {
+    /** Password login; returns the new session token and whose it is. */
+    async login(email: string, password: string): Promise<{ token: string; userId: string }> {
       const user = await userStore.findUserByEmail(db, email)
       if (!user || user.hashedPassword === null) {
         await verifyNothing(password)
@@ -107,7 +107,8 @@ export function createSessionService({ db, clock }: { db: Db; clock: Clock }) {
       if (!(await verifyPassword(password, user.hashedPassword))) throw errors.badCredentials()
       if (user.status === 'suspended') throw errors.accountInactive(user.status)
       if (user.status === 'dormant') await userStore.activateUser(db, user.id, clock.now())
-      return issueKey(user, { loginType: 'password', tokenName: '', lifetimeSeconds: SESSION_LIFETIME_SECONDS })
+      const token = await issueKey(user, { loginType: 'password', tokenName: '', lifetimeSeconds: SESSION_LIFETIME_SECONDS })
+      return { token, userId: user.id }
     },
 
     async logout(session: Session): Promise<void> {

@@ -404,7 +404,11 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     },
 
     /** Coder's credentials endpoint: the agent's token and the command that attaches the machine. */
-    async credentials(actor: Actor, workspaceId: string, agentName: string): Promise<ExternalAgentCredentials> {
+    async credentials(
+      actor: Actor,
+      workspaceId: string,
+      agentName: string,
+    ): Promise<{ credentials: ExternalAgentCredentials; agentId: string }> {
       const w = await readable(actor, workspaceId)
       if (!w.latest.build.hasExternalAgent) throw errors.noExternalAgentInWorkspace()
       const agent = w.latest.resources.flatMap((r) => r.agents).find((a) => a.name === agentName)
@@ -412,7 +416,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       const current = await currentTokenOfAgent(db, agent.id)
       if (!current) throw errors.externalAgentNotFound(agentName)
       const token = decryptSecret(deps.secretKey, current.tokenCiphertext)
-      return { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) }
+      return {
+        credentials: { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) },
+        agentId: agent.id,
+      }
     },
 
     async agent(actor: Actor, agentId: string): Promise<WorkspaceAgent> {

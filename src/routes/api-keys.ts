@@ -16,6 +16,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox<{ users: UserService; sessions: Se
   app.post(
     '/users/:user/keys/tokens',
     {
+      config: { audit: { resourceType: 'api_key', action: 'create' } },
       schema: {
         operationId: 'create-token-api-key',
         tags,
@@ -28,7 +29,10 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox<{ users: UserService; sessions: Se
     async (request, reply) => {
       const { actor } = sessionOf(request)
       const owner = await users.resolveUser(actor, request.params.user)
+      request.audited = { resourceId: owner.id, resourceTarget: request.body.token_name ?? '' }
       const key = await sessions.createToken(actor, owner, request.body)
+      // The key's public id only: the secret half never reaches the trail.
+      request.audited = { ...request.audited, fields: { key_id: key.split('-')[0] ?? '' } }
       return reply.code(201).send({ key })
     },
   )
@@ -89,6 +93,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox<{ users: UserService; sessions: Se
   app.delete(
     '/users/:user/keys/:keyid',
     {
+      config: { audit: { resourceType: 'api_key', action: 'delete' } },
       schema: {
         operationId: 'delete-api-key',
         tags,
@@ -100,6 +105,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox<{ users: UserService; sessions: Se
     async (request, reply) => {
       const { actor } = sessionOf(request)
       const owner = await users.resolveUser(actor, request.params.user)
+      request.audited = { resourceId: owner.id, resourceTarget: request.params.keyid }
       await sessions.deleteKey(actor, owner, request.params.keyid)
       request.log.info({ key_id: request.params.keyid }, 'API key deleted')
       return reply.code(204).send(null)

@@ -22,6 +22,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (app, { t
     '/files',
     {
       bodyLimit: maxUploadBytes,
+      config: { audit: { resourceType: 'file', action: 'create' } },
       schema: {
         operationId: 'upload-file',
         tags: ['Files'],
@@ -34,6 +35,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (app, { t
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
       const { id, created } = await templates.uploadFile(sessionOf(request).actor, request.headers['content-type'] ?? '', body)
       // Coder answers 201 for a new file and 200 with the existing id for the same bytes again.
+      request.audited = { resourceId: id, fields: { bytes: String(body.length), new: String(created) } }
       return reply.code(created ? 201 : 200).send({ hash: id })
     },
   )

@@ -31,6 +31,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
   app.post(
     '/organizations/:organization/templateversions',
     {
+      config: { audit: { resourceType: 'template_version', action: 'create' } },
       schema: {
         operationId: 'create-template-version-by-organization',
         tags,
@@ -42,6 +43,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
     },
     async (request, reply) => {
       const version = await templates.createVersion(sessionOf(request).actor, request.params.organization, request.body)
+      request.audited = { resourceId: version.id, resourceTarget: version.name, organizationId: version.organization_id }
       request.log.info({ template_version_id: version.id, status: version.job.status }, 'template version imported')
       return reply.code(201).send(version)
     },
@@ -50,6 +52,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
   app.post(
     '/organizations/:organization/templates',
     {
+      config: { audit: { resourceType: 'template', action: 'create' } },
       schema: {
         operationId: 'create-template-by-organization',
         tags,
@@ -61,6 +64,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
     },
     async (request, reply) => {
       const template = await templates.createTemplate(sessionOf(request).actor, request.params.organization, request.body)
+      request.audited = { resourceId: template.id, resourceTarget: template.name, organizationId: template.organization_id }
       request.log.info({ template_id: template.id }, 'template created')
       return reply.code(201).send(template)
     },
@@ -134,6 +138,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
   app.delete(
     '/templates/:template',
     {
+      config: { audit: { resourceType: 'template', action: 'delete' } },
       schema: {
         operationId: 'delete-template-by-id',
         tags,
@@ -143,6 +148,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
       },
     },
     async (request) => {
+      request.audited = { resourceId: request.params.template }
       await templates.deleteTemplate(sessionOf(request).actor, request.params.template)
       request.log.info({ template_id: request.params.template }, 'template deleted')
       return { message: 'Template has been deleted!' }
@@ -167,6 +173,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
   app.patch(
     '/templates/:template/versions',
     {
+      config: { audit: { resourceType: 'template', action: 'write' } },
       schema: {
         operationId: 'update-active-template-version',
         tags,
@@ -177,6 +184,7 @@ const templateRoutes: FastifyPluginAsyncTypebox<{ templates: TemplateService; or
       },
     },
     async (request) => {
+      request.audited = { resourceId: request.params.template, fields: { active_version_id: request.body.id } }
       await templates.setActiveVersion(sessionOf(request).actor, request.params.template, request.body.id)
       return { message: 'Updated the active template version!' }
     },

@@ -60,7 +60,7 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
   app.post(
     '/users/first',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', audit: { resourceType: 'user', action: 'create' } },
       schema: {
         operationId: 'create-initial-user',
         tags,
@@ -70,7 +70,9 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
+      request.audited = { resourceTarget: request.body.username }
       const created = await users.createFirstUser(request.body)
+      request.audited = { ...request.audited, resourceId: created.userId, userId: created.userId }
       request.log.info({ created_user_id: created.userId }, 'first user created')
       return reply.code(201).send({ user_id: created.userId, organization_id: created.organizationId })
     },
@@ -79,7 +81,7 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
   app.post(
     '/users/login',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', audit: { resourceType: 'api_key', action: 'login' } },
       schema: {
         operationId: 'log-in-user',
         tags: ['Authorization'],
@@ -89,7 +91,10 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
-      const token = await sessions.login(request.body.email, request.body.password)
+      // A failed login is audited with the email it tried; never with the password.
+      request.audited = { resourceTarget: request.body.email }
+      const { token, userId } = await sessions.login(request.body.email, request.body.password)
+      request.audited = { ...request.audited, userId, resourceId: userId }
       setSessionCookie(reply, token, SESSION_LIFETIME_SECONDS)
       return reply.code(201).send({ session_token: token })
     },
@@ -98,6 +103,7 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
   app.post(
     '/users/logout',
     {
+      config: { audit: { resourceType: 'api_key', action: 'logout' } },
       schema: {
         operationId: 'log-out-user',
         tags,
@@ -106,7 +112,9 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
-      await sessions.logout(sessionOf(request))
+      const session = sessionOf(request)
+      request.audited = { resourceId: session.actor.user.id, resourceTarget: session.apiKey.id }
+      await sessions.logout(session)
       setSessionCookie(reply, '', -1)
       return { message: 'Logged out!' }
     },
@@ -129,6 +137,7 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
   app.post(
     '/users',
     {
+      config: { audit: { resourceType: 'user', action: 'create' } },
       schema: {
         operationId: 'create-new-user',
         tags,
@@ -138,7 +147,9 @@ const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
+      request.audited = { resourceTarget: request.body.username }
       const user = await users.createUser(sessionOf(request).actor, request.body)
+      request.audited = { ...request.audited, resourceId: user.id }
       request.log.info({ created_user_id: user.id }, 'user created')
       return reply.code(201).send(user)
     },

@@ -32,6 +32,7 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
   app.post(
     '/users/:user/workspaces',
     {
+      config: { audit: { resourceType: 'workspace', action: 'create' } },
       schema: {
         operationId: 'create-user-workspace',
         tags: ['Workspaces'],
@@ -43,8 +44,10 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
     },
     async (request, reply) => {
       const { actor } = sessionOf(request)
+      request.audited = { resourceTarget: request.body.name }
       const owner = await users.resolveUser(actor, request.params.user)
       const workspace = await workspaces.create(actor, owner, request.body)
+      request.audited = { resourceId: workspace.id, resourceTarget: workspace.name, organizationId: workspace.organization_id }
       request.log.info({ workspace_id: workspace.id }, 'workspace created')
       return reply.code(201).send(workspace)
     },
@@ -53,6 +56,7 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
   app.post(
     '/organizations/:organization/members/:user/workspaces',
     {
+      config: { audit: { resourceType: 'workspace', action: 'create' } },
       schema: {
         operationId: 'create-user-workspace-by-organization',
         tags: ['Workspaces'],
@@ -65,9 +69,11 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
     },
     async (request, reply) => {
       const { actor } = sessionOf(request)
+      request.audited = { resourceTarget: request.body.name }
       const { organization } = await organizations.resolve(actor, request.params.organization)
       const owner = await users.resolveUser(actor, request.params.user)
       const workspace = await workspaces.create(actor, owner, request.body, { organizationId: organization.id })
+      request.audited = { resourceId: workspace.id, resourceTarget: workspace.name, organizationId: workspace.organization_id }
       request.log.info({ workspace_id: workspace.id }, 'workspace created')
       return reply.code(201).send(workspace)
     },
@@ -140,6 +146,7 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
   app.post(
     '/workspaces/:workspace/builds',
     {
+      config: { audit: { resourceType: 'workspace', action: 'delete' } },
       schema: {
         operationId: 'create-workspace-build',
         tags: ['Builds'],
@@ -150,7 +157,13 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
       },
     },
     async (request, reply) => {
+      const { transition } = request.body
+      request.audited = {
+        resourceId: request.params.workspace,
+        action: transition === 'start' || transition === 'stop' ? transition : 'delete',
+      }
       const build = await workspaces.createBuild(sessionOf(request).actor, request.params.workspace, request.body)
+      request.audited = { ...request.audited, resourceTarget: build.workspace_name }
       request.log.info({ workspace_id: request.params.workspace, transition: build.transition }, 'workspace build created')
       return reply.code(201).send(build)
     },
@@ -210,6 +223,7 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
   app.get(
     '/workspaces/:workspace/external-agent/:agent/credentials',
     {
+      config: { audit: { resourceType: 'workspace_agent', action: 'read' } },
       schema: {
         operationId: 'get-workspace-external-agent-credentials',
         tags: ['Enterprise'],
@@ -219,7 +233,13 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
       },
     },
     async (request) => {
-      const credentials = await workspaces.credentials(sessionOf(request).actor, request.params.workspace, request.params.agent)
+      request.audited = { resourceTarget: request.params.agent, fields: { workspace_id: request.params.workspace } }
+      const { credentials, agentId } = await workspaces.credentials(
+        sessionOf(request).actor,
+        request.params.workspace,
+        request.params.agent,
+      )
+      request.audited = { ...request.audited, resourceId: agentId }
       request.log.info({ workspace_id: request.params.workspace, agent: request.params.agent }, 'agent credentials read')
       return credentials
     },
