@@ -176,6 +176,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   // binaries' checksums pinned) and the binaries. Checksums are computed here, once.
   const binaries = await createAgentBinaries(config.agentBinaryDir, {
     onError: (err) => logger.warn({ err, dir: config.agentBinaryDir }, 'agent binary directory'),
+    onHashed: ({ name, sha256, size }) => logger.info({ binary: name, sha256, size }, 'agent binary checksum computed'),
   })
   const initScripts = createInitScripts({ accessUrl: config.accessUrl, binaries })
   app.addHook('onClose', async () => {

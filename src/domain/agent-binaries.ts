@@ -83,6 +83,8 @@ export interface AgentBinaryOptions {
   watch?: boolean
   /** Told about unexpected errors (a directory that cannot be watched is not one). */
   onError?: (err: unknown) => void
+  /** Told each time a file is hashed: at start, and after a change only. */
+  onHashed?: (hashed: { name: string; sha256: string; size: number }) => void
 }
 
 const WATCH_DEBOUNCE_MS = 50
@@ -150,6 +152,7 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
           const after = fingerprintOf(await handle.stat())
           if (sameFile(after, fingerprint) || attempt >= 2) {
             fingerprint = after
+            options.onHashed?.({ name, sha256, size: after.size })
             record(os, arch, { fingerprint, sha256 })
             return sha256
           }
