@@ -125,7 +125,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     accessUrl: config.accessUrl,
     secretKey: config.secretKey,
     agentInactiveTimeoutSeconds,
-    onAgentsRevoked: (agentIds) => hub.revoke(agentIds),
+    onRevoked: (event) => hub.revoke(event),
   })
 
   app.decorate('agentConnections', hub)

@@ -56,14 +56,14 @@ export class AgentConnectionHub {
   private unlisten: (() => Promise<void>) | undefined
   private ticking: Promise<void> | undefined
   private stopped = false
+  private readonly timers = new Set<NodeJS.Timeout>()
 
   constructor(private readonly options: AgentConnectionHubOptions) {}
 
   async start(): Promise<void> {
     this.unlisten = await this.options.database.listen(agentStore.REVOCATION_CHANNEL, (payload) => {
       try {
-        const event = JSON.parse(payload) as agentStore.RevocationEvent
-        this.revoke(event.agent_ids)
+        this.revoke(JSON.parse(payload) as agentStore.RevocationEvent)
       } catch (err) {
         this.options.log.warn({ err }, 'ignored a malformed revocation event')
       }
@@ -131,10 +131,26 @@ export class AgentConnectionHub {
     for (const c of this.connections) c.socket.ping()
   }
 
-  /** Closes this instance's connections of these agents (their tokens no longer authenticate). */
-  revoke(agentIds: readonly string[]): void {
-    const revoked = new Set(agentIds)
-    for (const c of this.connections) if (revoked.has(c.agentId)) this.close(c, 'token revoked')
+  /**
+   * Closes this instance's connections whose token no longer authenticates: those of the
+   * agents, or those using the tokens; at once, or when a grace period ends.
+   */
+  revoke(event: agentStore.RevocationEvent): void {
+    const delay = event.at ? Date.parse(event.at) - this.options.clock.now().getTime() : 0
+    if (delay > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer)
+        this.revoke({ ...event, at: undefined })
+      }, delay)
+      timer.unref()
+      this.timers.add(timer)
+      return
+    }
+    const agents = new Set(event.agent_ids ?? [])
+    const tokens = new Set(event.token_ids ?? [])
+    for (const c of this.connections) {
+      if (agents.has(c.agentId) || tokens.has(c.tokenId)) this.close(c, 'token revoked')
+    }
   }
 
   private close(connection: Connection, reason: string): void {
@@ -165,6 +181,7 @@ export class AgentConnectionHub {
   async stop(): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
+    for (const timer of this.timers) clearTimeout(timer)
     await this.ticking
     await this.unlisten?.().catch(() => {})
     const agentIds = [...new Set([...this.connections].map((c) => c.agentId))]

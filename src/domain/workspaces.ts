@@ -12,7 +12,7 @@ import type {
   WorkspaceBuild,
   WorkspaceResource,
 } from '../sdk/workspaces.js'
-import { notifyRevocation } from '../store/agents.js'
+import { notifyRevocation, rotateAgentToken, type RevocationEvent } from '../store/agents.js'
 import * as jobStore from '../store/jobs.js'
 import { isOrganizationMember } from '../store/organizations.js'
 import {
@@ -32,7 +32,7 @@ import { JobLog, NIL_UUID, toJobLog } from './jobs.js'
 import { nameProblem } from './names.js'
 import type { OrganizationService } from './organizations.js'
 import { resolveParameterValues } from './parameters.js'
-import { materialiseResources, planResources, resolveSupportedPlatforms } from './provisioning.js'
+import { issueAgentToken, materialiseResources, planResources, resolveSupportedPlatforms } from './provisioning.js'
 import { booleanTerm, parseSearchQuery, single } from './search.js'
 import { decryptSecret } from './secrets.js'
 import { analysisOf } from './templates.js'
@@ -58,6 +58,7 @@ const SEARCH_KEYS = [
 const WORKSPACE_STATUSES = ['pending', 'starting', 'running', 'stopping', 'stopped', 'failed', 'canceling', 'canceled', 'deleting', 'deleted']
 const AGENT_STATUSES = ['connecting', 'connected', 'disconnected', 'timeout'] as const
 const MAX_PAGE = 1000
+const MAX_GRACE_SECONDS = 24 * 3600
 
 export interface WorkspaceServiceDeps {
   db: Db
@@ -68,7 +69,7 @@ export interface WorkspaceServiceDeps {
   secretKey: Buffer
   agentInactiveTimeoutSeconds: number
   /** Called after tokens stopped authenticating, to close this instance's connections at once. */
-  onAgentsRevoked: (agentIds: string[]) => void
+  onRevoked: (event: RevocationEvent) => void
 }
 
 /** The all-zero UUID Coder's CLI sends for "not given". */
@@ -398,7 +399,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         const again = await view(db, w.workspace.id)
         return toWorkspaceBuild(again.latest, shape, statusClock())
       }
-      deps.onAgentsRevoked(revoked)
+      deps.onRevoked({ agent_ids: revoked })
       const build = await workspaceStore.findBuildView(db, buildId)
       return toWorkspaceBuild(build!, shape, statusClock())
     },
@@ -416,6 +417,42 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       const current = await currentTokenOfAgent(db, agent.id)
       if (!current) throw errors.externalAgentNotFound(agentName)
       const token = decryptSecret(deps.secretKey, current.tokenCiphertext)
+      return {
+        credentials: { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) },
+        agentId: agent.id,
+      }
+    },
+
+    /**
+     * A new token for the agent without deleting anything. The old token keeps working
+     * for `graceSeconds` (0: it stops at once), then it fails and connections using it
+     * are closed, on every replica.
+     */
+    async rotateCredentials(
+      actor: Actor,
+      workspaceId: string,
+      agentName: string,
+      graceSeconds: number,
+    ): Promise<{ credentials: ExternalAgentCredentials; agentId: string }> {
+      const w = await readable(actor, workspaceId)
+      if (!can(actor, 'update', { type: 'workspace', ownerId: w.workspace.ownerId })) throw errors.notFound()
+      if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+        throw errors.validation([
+          { field: 'grace_period_seconds', detail: `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}` },
+        ])
+      }
+      const agent = w.latest.resources.flatMap((r) => r.agents).find((a) => a.name === agentName)
+      if (!agent) throw errors.externalAgentNotFound(agentName)
+      const now = clock.now()
+      const expiresAt = new Date(now.getTime() + graceSeconds * 1000)
+      const { token, row } = issueAgentToken(agent.id, deps.secretKey, now)
+      const event: RevocationEvent = await db.transaction(async (tx) => {
+        const retired = await rotateAgentToken(tx, agent.id, row, expiresAt)
+        const revocation = { token_ids: retired, ...(graceSeconds > 0 ? { at: expiresAt.toISOString() } : {}) }
+        await notifyRevocation(tx, revocation)
+        return revocation
+      })
+      deps.onRevoked(event)
       return {
         credentials: { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) },
         agentId: agent.id,

@@ -245,6 +245,39 @@ const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async
     },
   )
 
+  app.post(
+    '/workspaces/:workspace/external-agent/:agent/credentials/rotate',
+    {
+      config: { audit: { resourceType: 'workspace_agent', action: 'write' } },
+      schema: {
+        operationId: 'rotateExternalAgentCredentials',
+        tags: ['Enterprise'],
+        summary: 'Rotate the agent token (Outpost)',
+        description:
+          'Issues a new agent token. The old one keeps working for grace_period_seconds (default 0, at most 86400), then stops, and connections using it are closed.',
+        params: Type.Object({ workspace: UuidSchema, agent: Type.String({ minLength: 1, maxLength: 256 }) }),
+        body: Type.Optional(Type.Object({ grace_period_seconds: Type.Optional(Type.Integer()) })),
+        response: { 200: ExternalAgentCredentialsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const grace = request.body?.grace_period_seconds ?? 0
+      request.audited = {
+        resourceTarget: request.params.agent,
+        fields: { workspace_id: request.params.workspace, grace_period_seconds: String(grace) },
+      }
+      const { credentials, agentId } = await workspaces.rotateCredentials(
+        sessionOf(request).actor,
+        request.params.workspace,
+        request.params.agent,
+        grace,
+      )
+      request.audited = { ...request.audited, resourceId: agentId }
+      request.log.info({ workspace_id: request.params.workspace, agent: request.params.agent, grace }, 'agent token rotated')
+      return credentials
+    },
+  )
+
   app.get(
     '/workspaceagents/:workspaceagent',
     {

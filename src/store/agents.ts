@@ -7,14 +7,21 @@ import {
   workspaceResources,
   workspaces,
   type WorkspaceAgentRow,
+  type WorkspaceAgentTokenRow,
 } from '../db/schema.js'
 import { isLatestBuild } from './workspaces.js'
 
 /** The NOTIFY channel on which replicas learn that agent tokens stopped being valid. */
 export const REVOCATION_CHANNEL = 'outpost_agent_revocations'
 
+/**
+ * Tokens that stop authenticating: every token of `agent_ids` (a deleted workspace), or
+ * just `token_ids` (a rotation), at once or at `at` (the end of a grace period).
+ */
 export interface RevocationEvent {
-  agent_ids: string[]
+  agent_ids?: string[]
+  token_ids?: string[]
+  at?: string
 }
 
 /** Sends a revocation event; inside a transaction it is delivered only if that commits. */
@@ -92,3 +99,24 @@ export async function updateAgentLifecycle(
     .where(eq(workspaceAgents.id, agentId))
 }
 
+
+/**
+ * Retires the agent's current token(s), from `expiresAt` on, and stores the new one:
+ * one transaction, so there is never a moment with no valid token or two current ones.
+ */
+export async function rotateAgentToken(
+  q: Queryable,
+  agentId: string,
+  next: WorkspaceAgentTokenRow,
+  expiresAt: Date,
+): Promise<string[]> {
+  // Concurrent rotations of one agent take turns here, so exactly one token stays current.
+  await q.select({ id: workspaceAgents.id }).from(workspaceAgents).where(eq(workspaceAgents.id, agentId)).for('update')
+  const retired = await q
+    .update(workspaceAgentTokens)
+    .set({ expiresAt })
+    .where(and(eq(workspaceAgentTokens.agentId, agentId), isNull(workspaceAgentTokens.expiresAt)))
+    .returning({ id: workspaceAgentTokens.id })
+  await q.insert(workspaceAgentTokens).values(next)
+  return retired.map((r) => r.id)
+}
