@@ -61,9 +61,9 @@ async function listen(t: Test, server: Server, port = 0): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-async function installStandIn(binDir: string, contents = STANDIN): Promise<string> {
-  await writeFile(path.join(binDir, BINARY), contents)
-  await chmod(path.join(binDir, BINARY), 0o755)
+async function installStandIn(binDir: string, contents = STANDIN, name = BINARY): Promise<string> {
+  await writeFile(path.join(binDir, name), contents)
+  await chmod(path.join(binDir, name), 0o755)
   return createHash('sha256').update(contents).digest('hex')
 }
 
@@ -115,10 +115,10 @@ interface Attachable {
 }
 
 /** A workspace of the example template for this machine's platform, and its credentials. */
-async function attachable(outpost: Outpost, name: string): Promise<Attachable> {
+async function attachable(outpost: Outpost, name: string, os = 'linux'): Promise<Attachable> {
   const { app, ownerToken } = outpost
   outpost.templateId ??= (await pushTemplate(app, ownerToken, 'attach', await exampleTemplateFiles())).templateId
-  const created = await createWorkspace(app, ownerToken, name, outpost.templateId, { platform: `linux-${ARCH}` })
+  const created = await createWorkspace(app, ownerToken, name, outpost.templateId, { platform: `${os}-${ARCH}` })
   if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`)
   const workspace = created.json()
   const credentials = await app.inject({
@@ -307,6 +307,32 @@ t.test('GNU wget and busybox wget download too (no curl on PATH)', { skip: MISSI
       t.notMatch(missing.stderr, 'trying again')
     })
   }
+})
+
+t.test('the darwin script runs the same way (curl only)', { skip: MISSING_TOOLS.length > 0 && `missing ${MISSING_TOOLS.join(', ')}` }, async (t) => {
+  // Its steps are POSIX sh and curl: with a shell stand-in for coder-darwin-<arch> it runs here too.
+  const outpost = await shared()
+  await installStandIn(outpost.binDir, STANDIN, `coder-darwin-${ARCH}`)
+  const target = await attachable(outpost, 'darwin', 'darwin')
+  t.equal(target.command, `curl -fsSL "${outpost.url}/api/v2/init-script/darwin/${ARCH}" | CODER_AGENT_TOKEN="${target.token}" sh`)
+  const scratch = await tempDir(t, 'outpost-run-')
+  const before = reportedStages(outpost).length
+  for (const shell of ['dash', 'busybox sh']) {
+    const result = await run('/bin/sh', ['-c', target.command.replace(/ sh$/, ` ${shell}`)], baseEnv(scratch))
+    exitsZero(t, result)
+    t.match(result.stderr, `downloading ${outpost.url}/bin/coder-darwin-${ARCH} with curl`)
+    t.match(result.stdout, `agent-url=${outpost.url}/\nagent-auth=token\nagent-token=set\n`)
+  }
+  t.same(reportedStages(outpost).slice(before, before + 4), ['script_started', 'binary_downloaded', 'binary_verified', 'agent_starting'])
+  t.match(await enrollmentOf(outpost, target.agentId), { stage: 'agent_starting' })
+  await assertTokenNowhere(t, scratch, target.token)
+
+  // Without curl there is no way to download on macOS.
+  const script = await (await fetch(`${outpost.url}/api/v2/init-script/darwin/${ARCH}`)).text()
+  const env = baseEnv(scratch, { PATH: await toolDir(t, { gnuWget: true }), CODER_AGENT_TOKEN: target.token })
+  const noCurl = await run(path.join(env.PATH!, 'sh'), ['-s'], env, script)
+  t.equal(noCurl.code, 127)
+  t.match(noCurl.stderr, 'error: no download tool: install curl')
 })
 
 t.test('HTTP_PROXY (upper case) carries every request', { skip: !has('curl') && 'no curl' }, async (t) => {

@@ -20,6 +20,43 @@ export interface ScriptValues {
 export function renderPosixScript(v: ScriptValues): string {
   const linux = v.os === 'linux'
   const tools = linux ? 'curl, wget or busybox wget' : 'curl'
+  // Only linux falls back to wget and busybox wget.
+  const wgetFunction = linux
+    ? script`# How to run BusyBox's wget: "busybox" (busybox wget) or "wget" (an applet link).
+BUSYBOX_WGET=''
+
+busybox_wget() {
+  if [ "$BUSYBOX_WGET" = busybox ]; then
+    busybox wget "$@"
+  else
+    wget "$@"
+  fi
+}
+
+`
+    : ''
+  const wgetBranches = linux
+    ? script`    wget)
+      if wget --help 2>&1 | grep -q -- '--content-on-error'; then
+        wget -S -q --content-on-error --timeout=30 --tries=1 -O "$2" "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null
+      else
+        wget -S -q --timeout=30 --tries=1 -O "$2" "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null
+      fi
+      rc=$?
+      ;;
+    *)
+      busybox_wget -S -q -O "$2" "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null
+      rc=$?
+      ;;
+`
+    : ''
+  const wgetStatus = linux
+    ? script`  if [ "$TOOL" != curl ]; then
+    status=$(sed -n 's/^[[:space:]]*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$PRIVATE_DIR/fetch.log" | tail -n 1)
+    HTTP_STATUS=\${status:-000}
+  fi
+`
+    : ''
   return script`#!/bin/sh
 # Outpost bootstrap script for ${v.os}/${v.arch}.
 #
@@ -64,7 +101,6 @@ PRIVATE_DIR=''
 KEEP_DIR=''
 REPORTER=''
 TOOL=''
-BUSYBOX_WGET=''
 
 log() {
   printf 'outpost-init: %s\n' "$*" >&2
@@ -173,15 +209,7 @@ ${
   fi
 }
 
-busybox_wget() {
-  if [ "$BUSYBOX_WGET" = busybox ]; then
-    busybox wget "$@"
-  else
-    wget "$@"
-  fi
-}
-
-# $1: URL, $2: file. Sets HTTP_STATUS (000: no response) and DOWNLOAD_ERROR.
+${wgetFunction}# $1: URL, $2: file. Sets HTTP_STATUS (000: no response) and DOWNLOAD_ERROR.
 fetch() {
   rm -f "$2" "$PRIVATE_DIR/fetch.log"
   HTTP_STATUS=000
@@ -196,24 +224,8 @@ fetch() {
         -o "$2" -w '%{http_code}' "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null)
       rc=$?
       ;;
-    wget)
-      if wget --help 2>&1 | grep -q -- '--content-on-error'; then
-        wget -S -q --content-on-error --timeout=30 --tries=1 -O "$2" "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null
-      else
-        wget -S -q --timeout=30 --tries=1 -O "$2" "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null
-      fi
-      rc=$?
-      ;;
-    *)
-      busybox_wget -S -q -O "$2" "$1" 2>"$PRIVATE_DIR/fetch.log" </dev/null
-      rc=$?
-      ;;
-  esac
-  if [ "$TOOL" != curl ]; then
-    status=$(sed -n 's/^[[:space:]]*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$PRIVATE_DIR/fetch.log" | tail -n 1)
-    HTTP_STATUS=\${status:-000}
-  fi
-  # The last line that is not an indented response header (wget -S) says what went wrong.
+${wgetBranches}  esac
+${wgetStatus}  # The last line that is not an indented response header (wget -S) says what went wrong.
   DOWNLOAD_ERROR=$(grep -v '^[[:space:]]' "$PRIVATE_DIR/fetch.log" 2>/dev/null | tail -n 1)
   if [ "$rc" -eq 0 ] && [ "$HTTP_STATUS" = 000 ]; then
     HTTP_STATUS=200
