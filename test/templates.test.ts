@@ -509,3 +509,26 @@ t.test('uploads: size limit and content type', async (t) => {
   })
   t.equal(unauthenticated.statusCode, 401)
 })
+
+t.test('a zip archive imports like a tar', async (t) => {
+  const { zipSync, strToU8 } = await import('fflate')
+  const { app } = await buildTestApp(t)
+  const owner = await createOwner(app)
+  const files = await exampleTemplateFiles()
+  const zip = Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)]))))
+  const upload = await app.inject({
+    method: 'POST',
+    url: '/api/v2/files',
+    headers: { ...auth(owner.token), 'content-type': 'application/zip' },
+    payload: zip,
+  })
+  t.equal(upload.statusCode, 201)
+  const version = await app.inject({
+    method: 'POST',
+    url: '/api/v2/organizations/default/templateversions',
+    headers: auth(owner.token),
+    payload: { storage_method: 'file', file_id: upload.json().hash, provisioner: 'terraform' },
+  })
+  t.equal(version.statusCode, 201)
+  t.match(version.json(), { job: { status: 'succeeded' }, has_external_agent: true })
+})
