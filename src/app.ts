@@ -178,6 +178,12 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     onError: (err) => logger.warn({ err, dir: config.agentBinaryDir }, 'agent binary directory'),
     onHashed: ({ name, sha256, size }) => logger.info({ binary: name, sha256, size }, 'agent binary checksum computed'),
   })
+  if (binaries.missing().length > 0) {
+    logger.warn(
+      { dir: config.agentBinaryDir, missing: binaries.missing() },
+      "agent binaries missing: machines of these platforms cannot attach until Coder's binaries are put there",
+    )
+  }
   const initScripts = createInitScripts({ accessUrl: config.accessUrl, binaries })
   app.addHook('onClose', async () => {
     initScripts.close()

@@ -255,12 +255,14 @@ t.test('createAgentBinaries: checksum, change events, a directory that appears l
   binaries.onChange((change) => changes.push(change))
 
   t.equal(binaries.checksum('linux', 'amd64'), undefined, 'no directory yet: nothing installed')
+  t.equal(binaries.missing().length, 7)
   t.equal(binaries.pathOf('windows', 'arm64'), path.join(dir, 'coder-windows-arm64.exe'))
   await mkdir(dir)
   await writeFile(path.join(dir, 'coder-darwin-arm64'), 'darwin')
   t.equal(await binaries.check('darwin', 'arm64'), sha256('darwin'), 'the stat on use finds it')
   t.same(changes, [{ os: 'darwin', arch: 'arm64', name: 'coder-darwin-arm64', sha256: sha256('darwin') }])
   t.equal(binaries.checksum('darwin', 'arm64'), sha256('darwin'))
+  t.notOk(binaries.missing().includes('coder-darwin-arm64'))
   await binaries.check('darwin', 'arm64')
   t.same(hashed, ['coder-darwin-arm64'], 'hashed once')
 

@@ -64,6 +64,8 @@ export interface AgentBinaries {
   pathOf(os: string, arch: string): string
   /** The last known SHA-256 (hex) of a platform's binary; undefined when it is not installed. */
   checksum(os: string, arch: string): string | undefined
+  /** The file names of the platforms without a binary, as last seen. */
+  missing(): string[]
   /**
    * A cheap `stat` of one binary; hashes it again only when its size, mtime or inode
    * changed since the last hash. Returns the current SHA-256, or undefined when missing.
@@ -230,6 +232,7 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
     dir,
     pathOf,
     checksum: (os, arch) => known.get(agentBinaryName(os, arch))?.sha256,
+    missing: () => AGENT_BINARY_NAMES.filter((name) => !known.has(name)),
     check,
     open: openBinary,
     refresh,
