@@ -16,6 +16,7 @@ import { createAuditService } from './domain/audit.js'
 import { createAgentBinaries } from './domain/agent-binaries.js'
 import { createInitScripts } from './domain/init-scripts/index.js'
 import { AgentConnectionHub, livenessStore } from './domain/agent-connections.js'
+import { WorkspaceEvents } from './domain/workspace-events.js'
 import { inactiveTimeoutSeconds } from './domain/agents.js'
 import { createOrganizationService } from './domain/organizations.js'
 import { createSessionService } from './domain/sessions.js'
@@ -116,7 +117,11 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     log: app.log,
     pingIntervalMs: config.agentPingIntervalMs,
     inactiveTimeoutSeconds: agentInactiveTimeoutSeconds,
+    onChange: (workspaceId) => events.publish(workspaceId),
   })
+  const events = new WorkspaceEvents(database, app.log)
+  app.addHook('onReady', () => events.start())
+  app.addHook('onClose', () => events.stop())
   const workspaces = createWorkspaceService({
     db,
     clock,
@@ -126,6 +131,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     secretKey: config.secretKey,
     agentInactiveTimeoutSeconds,
     onRevoked: (event) => hub.revoke(event),
+    onChange: (workspaceId) => events.publish(workspaceId),
   })
 
   app.decorate('agentConnections', hub)
@@ -208,8 +214,19 @@ export async function buildApp({ config, database, logger, clock = systemClock }
       await api.register(organizationRoutes, { organizations })
       await api.register(fileRoutes, { templates, maxUploadBytes: config.maxUploadBytes })
       await api.register(templateRoutes, { templates, organizations })
-      await api.register(workspaceRoutes, { workspaces, users, organizations })
-      await api.register(agentRoutes, { agents: createAgentApi({ db, clock, accessUrl: config.accessUrl }), hub })
+      await api.register(workspaceRoutes, {
+        workspaces,
+        users,
+        organizations,
+        events,
+        watchRefreshMs: config.agentPingIntervalMs,
+      })
+      await api.register(agentRoutes, { agents: createAgentApi({
+          db,
+          clock,
+          accessUrl: config.accessUrl,
+          onChange: (workspaceId) => events.publish(workspaceId),
+        }), hub })
     },
     { prefix: '/api/v2' },
   )

@@ -20,7 +20,18 @@ export interface AgentManifest {
 }
 
 /** What agents and bootstrap scripts call with their agent token. */
-export function createAgentApi({ db, clock, accessUrl }: { db: Db; clock: Clock; accessUrl: string }) {
+export function createAgentApi({
+  db,
+  clock,
+  accessUrl,
+  onChange,
+}: {
+  db: Db
+  clock: Clock
+  accessUrl: string
+  /** Told after the agent's recorded state changed. */
+  onChange: (workspaceId: string) => void
+}) {
   return {
     async manifest(agent: AuthenticatedAgent): Promise<AgentManifest> {
       const owner = await findUserById(db, agent.workspace.ownerId)
@@ -43,12 +54,14 @@ export function createAgentApi({ db, clock, accessUrl }: { db: Db; clock: Clock;
     ): Promise<void> {
       const at = report.changed_at ? new Date(report.changed_at) : clock.now()
       await updateAgentLifecycle(db, agent.agent.id, report.state, Number.isNaN(at.getTime()) ? clock.now() : at)
+      onChange(agent.workspace.id)
     },
 
     /** What a bootstrap script reports about its progress; it never fails the script. */
     async recordEnrollment(agent: AuthenticatedAgent, report: EnrollmentReport): Promise<void> {
       const error = report.stage === 'failed' ? (report.error ?? 'failed without a reason') : ''
       await recordEnrollmentStage(db, agent.agent.id, { stage: report.stage, error, at: clock.now() })
+      onChange(agent.workspace.id)
     },
   }
 }

@@ -11,6 +11,7 @@ const CLOSE_INACTIVE = 4408
 
 interface Connection {
   socket: WebSocket
+  workspaceId: string
   agentId: string
   tokenId: string
   lastPong: number
@@ -41,6 +42,8 @@ export interface AgentConnectionHubOptions {
   log: FastifyBaseLogger
   pingIntervalMs: number
   inactiveTimeoutSeconds: number
+  /** Told when an agent's connection state changed, so watchers can refresh. */
+  onChange?: (workspaceId: string) => void
 }
 
 /**
@@ -76,6 +79,7 @@ export class AgentConnectionHub {
   async attach(agent: AuthenticatedAgent, socket: WebSocket): Promise<void> {
     const connection: Connection = {
       socket,
+      workspaceId: agent.workspace.id,
       agentId: agent.agent.id,
       tokenId: agent.token.id,
       lastPong: this.options.clock.now().getTime(),
@@ -87,10 +91,13 @@ export class AgentConnectionHub {
     socket.on('close', () => {
       this.connections.delete(connection)
       if (!this.stopped && ![...this.connections].some((c) => c.agentId === connection.agentId)) {
-        void this.write('disconnect', () => this.options.store.markAgentsDisconnected([connection.agentId], this.options.clock.now()))
+        void this.write('disconnect', () =>
+          this.options.store.markAgentsDisconnected([connection.agentId], this.options.clock.now()),
+        ).then(() => this.options.onChange?.(connection.workspaceId))
       }
     })
     await this.options.store.markAgentConnected(agent.agent.id, this.options.clock.now())
+    this.options.onChange?.(agent.workspace.id)
   }
 
   /** How many connections this instance holds (for tests and metrics). */

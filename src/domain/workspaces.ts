@@ -70,6 +70,8 @@ export interface WorkspaceServiceDeps {
   agentInactiveTimeoutSeconds: number
   /** Called after tokens stopped authenticating, to close this instance's connections at once. */
   onRevoked: (event: RevocationEvent) => void
+  /** Told after a workspace changed (deleted, token rotated), so watchers can refresh. */
+  onChange: (workspaceId: string) => void
 }
 
 /** The all-zero UUID Coder's CLI sends for "not given". */
@@ -400,6 +402,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         return toWorkspaceBuild(again.latest, shape, statusClock())
       }
       deps.onRevoked({ agent_ids: revoked })
+      deps.onChange(w.workspace.id)
       const build = await workspaceStore.findBuildView(db, buildId)
       return toWorkspaceBuild(build!, shape, statusClock())
     },
@@ -453,6 +456,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         return revocation
       })
       deps.onRevoked(event)
+      deps.onChange(w.workspace.id)
       return {
         credentials: { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) },
         agentId: agent.id,

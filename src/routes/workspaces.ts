@@ -1,8 +1,11 @@
+import type {} from '@fastify/websocket'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { OrganizationService } from '../domain/organizations.js'
 import type { UserService } from '../domain/users.js'
+import type { WorkspaceEvents } from '../domain/workspace-events.js'
 import type { WorkspaceService } from '../domain/workspaces.js'
+import { ApiError } from '../errors.js'
 import { sessionOf } from '../plugins/auth.js'
 import { errorResponses, PaginationQuerySchema, UuidSchema } from '../sdk/common.js'
 import {
@@ -19,6 +22,9 @@ export interface WorkspaceRoutesOptions {
   workspaces: WorkspaceService
   users: UserService
   organizations: OrganizationService
+  events: WorkspaceEvents
+  /** How often a watcher gets the workspace again even without an event (status ages with time). */
+  watchRefreshMs: number
 }
 
 const WorkspaceParams = Type.Object({ workspace: UuidSchema })
@@ -27,7 +33,60 @@ const UserParam = Type.String({ minLength: 1, maxLength: 256, description: 'User
 const IncludeDeletedQuery = Type.Object({ include_deleted: Type.Optional(Type.Boolean()) })
 
 const workspaceRoutes: FastifyPluginAsyncTypebox<WorkspaceRoutesOptions> = async (app, opts) => {
-  const { workspaces, users, organizations } = opts
+  const { workspaces, users, organizations, events } = opts
+
+  // Coder's live view of one workspace: a `ServerSentEvent` ({type, data}) with the
+  // workspace at once, again after every change, and at least every refresh interval.
+  app.route({
+    method: 'GET',
+    url: '/workspaces/:workspace/watch-ws',
+    schema: {
+      operationId: 'watch-workspace-ws',
+      tags: ['Workspaces'],
+      summary: 'Watch workspace by ID via WebSockets',
+      params: WorkspaceParams,
+      response: { ...errorResponses },
+    },
+    preHandler: async (request) => {
+      await workspaces.readable(sessionOf(request).actor, (request.params as { workspace: string }).workspace)
+    },
+    handler: async () => {
+      throw new ApiError(400, 'This endpoint requires a WebSocket upgrade.')
+    },
+    wsHandler: (socket, request) => {
+      const { actor } = sessionOf(request)
+      const id = (request.params as { workspace: string }).workspace
+      let running = false
+      let again = false
+      const send = async (): Promise<void> => {
+        if (running) {
+          again = true
+          return
+        }
+        running = true
+        try {
+          do {
+            again = false
+            const workspace = await workspaces.get(actor, id, true)
+            if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'data', data: workspace }))
+          } while (again)
+        } catch (err) {
+          const message = err instanceof ApiError ? err.message : 'The workspace could not be read.'
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', data: { message } }))
+          socket.close(1011, 'watch ended')
+        } finally {
+          running = false
+        }
+      }
+      const unwatch = events.watch(id, () => void send())
+      const refresh = setInterval(() => void send(), opts.watchRefreshMs)
+      socket.on('close', () => {
+        unwatch()
+        clearInterval(refresh)
+      })
+      void send()
+    },
+  })
 
   app.post(
     '/users/:user/workspaces',

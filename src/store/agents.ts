@@ -9,6 +9,7 @@ import {
   type WorkspaceAgentRow,
   type WorkspaceAgentTokenRow,
 } from '../db/schema.js'
+import { notifyChannel } from './events.js'
 import { isLatestBuild } from './workspaces.js'
 
 /** The NOTIFY channel on which replicas learn that agent tokens stopped being valid. */
@@ -26,7 +27,7 @@ export interface RevocationEvent {
 
 /** Sends a revocation event; inside a transaction it is delivered only if that commits. */
 export async function notifyRevocation(q: Queryable, event: RevocationEvent): Promise<void> {
-  await q.execute(sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(event)})`)
+  await notifyChannel(q, REVOCATION_CHANNEL, event)
 }
 
 /** A new connection: first connect time once, last connect time now. */
