@@ -369,38 +369,31 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       log.add('Deleting', 'Revoking the agent tokens of this workspace. The machine itself is not contacted.')
       const revoked = w.latest.resources.flatMap((r) => r.agents.map((a) => a.id))
       if (req.orphan) log.add('Deleting', 'Orphan requested: Outpost never removes external resources anyway.')
-      try {
-        const claimed = await db.transaction(async (tx) => {
-          // Claimed first: concurrent deletes wait on the row lock here, and all but the first find it deleted.
-          if (!(await workspaceStore.markWorkspaceDeleted(tx, w.workspace.id, now))) return false
-          const number = (await workspaceStore.latestBuildNumberOf(tx, w.workspace.id)) + 1
-          await jobStore.insertJob(tx, buildJob(jobId, w.workspace.organizationId, actor.user.id, w.latest.version.fileId, buildId, w.latest.version.id, now, clock.now()))
-          await jobStore.insertJobLogs(tx, log.rows)
-          await workspaceStore.insertBuild(tx, {
-            id: buildId,
-            workspaceId: w.workspace.id,
-            templateVersionId: w.latest.version.id,
-            buildNumber: number,
-            transition: 'delete',
-            initiatorId: actor.user.id,
-            reason: req.reason ?? 'initiator',
-            jobId,
-            hasExternalAgent: w.latest.build.hasExternalAgent,
-            createdAt: now,
-            updatedAt: now,
-          })
-          // Delivered on commit: every other replica closes these agents' connections.
-          await notifyRevocation(tx, { agent_ids: revoked })
-          return true
+      const claimed = await db.transaction(async (tx) => {
+        // Claimed first: concurrent deletes wait on the row lock here, and all but the first find it deleted.
+        if (!(await workspaceStore.markWorkspaceDeleted(tx, w.workspace.id, now))) return false
+        const number = (await workspaceStore.latestBuildNumberOf(tx, w.workspace.id)) + 1
+        await jobStore.insertJob(tx, buildJob(jobId, w.workspace.organizationId, actor.user.id, w.latest.version.fileId, buildId, w.latest.version.id, now, clock.now()))
+        await jobStore.insertJobLogs(tx, log.rows)
+        await workspaceStore.insertBuild(tx, {
+          id: buildId,
+          workspaceId: w.workspace.id,
+          templateVersionId: w.latest.version.id,
+          buildNumber: number,
+          transition: 'delete',
+          initiatorId: actor.user.id,
+          reason: req.reason ?? 'initiator',
+          jobId,
+          hasExternalAgent: w.latest.build.hasExternalAgent,
+          createdAt: now,
+          updatedAt: now,
         })
-        // A concurrent delete won: answer with its build.
-        if (!claimed) return toWorkspaceBuild((await view(db, w.workspace.id)).latest, shape, statusClock())
-      } catch (err) {
-        // A concurrent delete took the build number: answer with its build.
-        if (!isUniqueViolation(err, 'workspace_builds_workspace_number_key')) throw err
-        const again = await view(db, w.workspace.id)
-        return toWorkspaceBuild(again.latest, shape, statusClock())
-      }
+        // Delivered on commit: every other replica closes these agents' connections.
+        await notifyRevocation(tx, { agent_ids: revoked })
+        return true
+      })
+      // A concurrent delete won: answer with its build.
+      if (!claimed) return toWorkspaceBuild((await view(db, w.workspace.id)).latest, shape, statusClock())
       deps.onRevoked({ agent_ids: revoked })
       deps.onChange(w.workspace.id)
       const build = await workspaceStore.findBuildView(db, buildId)
