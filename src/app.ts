@@ -27,6 +27,7 @@ import { RequestLogController } from './logger.js'
 import auditing from './plugins/audit.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
+import { authFailureLimit, rateLimits } from './plugins/rate-limits.js'
 import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
 import auditRoutes from './routes/audit.js'
@@ -93,6 +94,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler } },
     return503OnClosing: true,
+    // The client address (rate limits, logs) from X-Forwarded-For only when a trusted proxy sent it.
+    ...(config.trustedProxies.length > 0 ? { trustProxy: config.trustedProxies } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // The API takes JSON (and tar uploads); a text/plain body is refused with 415 like any other.
@@ -139,6 +142,11 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   app.addHook('preClose', () => hub.stop())
 
   await app.register(errorHandling)
+  await app.register(rateLimits, {
+    login: config.rateLimitLogin,
+    loginIp: config.rateLimitLoginIp,
+    downloads: config.rateLimitDownloads,
+  })
   await app.register(cookie)
   await app.register(websocket)
   for (const schema of [
@@ -200,6 +208,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   await app.register(
     async (api) => {
       // Everything under /api/v2 requires a session unless a route says `auth: 'none'`.
+      await api.register(authFailureLimit, { limit: config.rateLimitAuthFailures })
       await api.register(authentication, { sessions, agents: createAgentAuth({ db, clock }) })
       await api.register(auditing, { audit })
       await api.register(auditRoutes, { audit })

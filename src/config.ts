@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -25,6 +26,22 @@ export interface Config {
   agentPingIntervalMs: number
   /** Where the operator puts the Coder agent binaries served at `/bin/coder-<os>-<arch>`. */
   agentBinaryDir: string
+  /** Failed authentications (401) per client address; undefined: no limit. */
+  rateLimitAuthFailures: RateLimit | undefined
+  /** Login attempts per account (email, case-insensitive); undefined: no limit. */
+  rateLimitLogin: RateLimit | undefined
+  /** Login attempts per client address; undefined: no limit. */
+  rateLimitLoginIp: RateLimit | undefined
+  /** Init-script and agent-binary requests per client address; undefined: no limit. */
+  rateLimitDownloads: RateLimit | undefined
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For gives the client address. */
+  trustedProxies: string[]
+}
+
+/** At most `max` events per `windowMs`, counted in memory by each replica. */
+export interface RateLimit {
+  max: number
+  windowMs: number
 }
 
 /** A configuration value that cannot be used; its message names the variable. */
@@ -113,6 +130,36 @@ function parseDuration(raw: string): number {
   return ms
 }
 
+const WINDOW_UNITS = { s: 1000, m: 60_000, h: 3_600_000 } as const
+
+/** `<count>/<window>` such as `20/1m`, or `0` for no limit. */
+function parseRateLimit(raw: string): RateLimit | undefined {
+  const value = raw.trim()
+  if (value === '0') return undefined
+  const match = /^(\d+)\/(\d+)?(s|m|h)$/.exec(value)
+  if (!match) throw new Error(`must be <count>/<window> such as 20/1m (s, m or h), or 0 for no limit, got "${raw}"`)
+  const max = Number(match[1])
+  const windowMs = Number(match[2] ?? 1) * WINDOW_UNITS[match[3] as keyof typeof WINDOW_UNITS]
+  if (max < 1 || max > 1_000_000) throw new Error(`count must be between 1 and 1000000 (0 alone for no limit), got "${raw}"`)
+  if (windowMs < 1000 || windowMs > 86_400_000) throw new Error(`window must be between 1s and 24h, got "${raw}"`)
+  return { max, windowMs }
+}
+
+/** A comma-separated list of IP addresses and CIDR ranges. */
+function parseProxyList(raw: string): string[] {
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const bits = family === 4 ? 32 : 128
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)
+    if (family === 0 || rest.length > 0 || !prefixOk) {
+      throw new Error(`must be IP addresses or CIDR ranges separated by commas (10.0.0.0/8,::1), got "${entry}"`)
+    }
+  }
+  return entries
+}
+
 function parseBoolean(raw: string): boolean {
   const value = raw.toLowerCase()
   if (['1', 'true', 'yes'].includes(value)) return true
@@ -186,6 +233,37 @@ export const VARIABLES = {
       return path.resolve(raw)
     },
   }),
+  rateLimitAuthFailures: variable({
+    name: 'OUTPOST_RATE_LIMIT_AUTH_FAILURES',
+    description:
+      'Failed authentications (401 from a session or agent token) per client address; past it, 429 until the window ends. 0: no limit.',
+    default: '20/1m',
+    parse: parseRateLimit,
+  }),
+  rateLimitLogin: variable({
+    name: 'OUTPOST_RATE_LIMIT_LOGIN',
+    description: 'Login attempts per account (email, any case). 0: no limit.',
+    default: '10/1m',
+    parse: parseRateLimit,
+  }),
+  rateLimitLoginIp: variable({
+    name: 'OUTPOST_RATE_LIMIT_LOGIN_IP',
+    description: 'Login attempts per client address. 0: no limit.',
+    default: '60/1m',
+    parse: parseRateLimit,
+  }),
+  rateLimitDownloads: variable({
+    name: 'OUTPOST_RATE_LIMIT_DOWNLOADS',
+    description: 'Init-script and agent-binary requests per client address. 0: no limit.',
+    default: '600/1m',
+    parse: parseRateLimit,
+  }),
+  trustedProxies: variable({
+    name: 'OUTPOST_TRUSTED_PROXIES',
+    description: 'Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client.',
+    default: '',
+    parse: parseProxyList,
+  }),
 } as const
 
 function read<T>(env: Env, spec: Variable<T>): T | undefined {
@@ -212,6 +290,11 @@ export function loadConfig(env: Env): Readonly<Config> {
     maxUploadBytes: read(env, VARIABLES.maxUploadBytes)!,
     agentPingIntervalMs: read(env, VARIABLES.agentPingIntervalMs)!,
     agentBinaryDir: read(env, VARIABLES.agentBinaryDir) ?? path.join(dataDir, 'bin'),
+    rateLimitAuthFailures: read(env, VARIABLES.rateLimitAuthFailures),
+    rateLimitLogin: read(env, VARIABLES.rateLimitLogin),
+    rateLimitLoginIp: read(env, VARIABLES.rateLimitLoginIp),
+    rateLimitDownloads: read(env, VARIABLES.rateLimitDownloads),
+    trustedProxies: read(env, VARIABLES.trustedProxies)!,
   }
   if (config.databaseUrl !== undefined && config.secretKey === undefined) {
     throw new ConfigError(

@@ -28,6 +28,17 @@ const FORBIDDEN_DETAIL =
   "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials."
 export const UNIQUE_DETAIL = 'This value is already in use and should be unique.'
 
+/** Go's `time.Duration` text for whole seconds (`1m0s`, `30s`, `1h0m0s`), as Coder's messages print it. */
+export function goDuration(ms: number): string {
+  const total = Math.round(ms / 1000)
+  const h = Math.floor(total / 3600)
+  const m = Math.floor((total % 3600) / 60)
+  const s = total % 60
+  if (h > 0) return `${h}h${m}m${s}s`
+  if (m > 0) return `${m}m${s}s`
+  return `${s}s`
+}
+
 /** The catalogue: every error the API answers with, in one place. */
 export const errors = {
   /** Missing, or not visible to the caller: the two are deliberately indistinguishable. */
@@ -177,6 +188,24 @@ export const errors = {
     new ApiError(404, `Unknown agent binary ${JSON.stringify(name)}.`, `Outpost serves ${known.join(', ')}.`),
   rangeNotSatisfiable: (size: number) =>
     new ApiError(416, 'Range Not Satisfiable.', `The file has ${size} bytes.`, undefined, { 'content-range': `bytes */${size}` }),
+
+  // Rate limits, with Retry-After in seconds. The first is Coder's own message.
+  rateLimited: (max: number, windowMs: number, retryAfterSeconds: number, detail: string) =>
+    new ApiError(
+      429,
+      `You've been rate limited for sending more than ${max} requests in ${goDuration(windowMs)}.`,
+      `${detail} Retry in ${retryAfterSeconds} ${retryAfterSeconds === 1 ? 'second' : 'seconds'}.`,
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+  tooManyAuthFailures: (max: number, windowMs: number, retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      `Too many failed authentication attempts: more than ${max} in ${goDuration(windowMs)} from your address.`,
+      `Requests that need a session or agent token are refused until the window ends. Retry in ${retryAfterSeconds} ${retryAfterSeconds === 1 ? 'second' : 'seconds'}.`,
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
 
   // API keys.
   invalidTokenRequest: (detail: string) => new ApiError(400, 'Failed to validate create API key request.', detail),
