@@ -195,7 +195,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' })
     return 0
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode
+    // Help shown for a command group run without a subcommand is not an error (as in Coder).
+    if (err instanceof CommanderError) return err.code === 'commander.help' ? 0 : err.exitCode
     io.stderr.write(`${formatError(err, createStyles(wantsColor(io.stderr, io.env)))}\n`)
     return 1
   }
