@@ -27,6 +27,7 @@ import { RequestLogController } from './logger.js'
 import auditing from './plugins/audit.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
+import nulGuard from './plugins/nul-guard.js'
 import { authFailureLimit, rateLimits } from './plugins/rate-limits.js'
 import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
@@ -142,6 +143,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   app.addHook('preClose', () => hub.stop())
 
   await app.register(errorHandling)
+  await app.register(nulGuard)
   await app.register(rateLimits, {
     login: config.rateLimitLogin,
     loginIp: config.rateLimitLoginIp,

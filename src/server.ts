@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         `    -H 'Content-Type: application/json' \\`,
         `    -d '{"email":"admin@example.com","username":"admin","password":"<a strong password>"}'`,
         '',
-        `or with the Coder CLI: coder login ${config.accessUrl}`,
+        `or with the CLI: npx outpost login ${config.accessUrl} (or the Coder CLI: coder login ${config.accessUrl})`,
         '',
       ].join('\n') + '\n',
     )
