@@ -28,6 +28,7 @@ import auditing from './plugins/audit.js'
 import authentication from './plugins/auth.js'
 import errorHandling from './plugins/errors.js'
 import nulGuard from './plugins/nul-guard.js'
+import { clientErrorHandler, frameworkErrors, longSegmentGuard, MAX_PARAM_LENGTH } from './plugins/framework-errors.js'
 import { authFailureLimit, rateLimits } from './plugins/rate-limits.js'
 import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
@@ -92,7 +93,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     bodyLimit: JSON_BODY_LIMIT,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler } },
     return503OnClosing: true,
     // The client address (rate limits, logs) from X-Forwarded-For only when a trusted proxy sent it.
@@ -144,6 +147,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   await app.register(errorHandling)
   await app.register(nulGuard)
+  await app.register(longSegmentGuard)
   await app.register(rateLimits, {
     login: config.rateLimitLogin,
     loginIp: config.rateLimitLoginIp,

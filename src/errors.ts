@@ -56,6 +56,13 @@ export const errors = {
   bodyTooLarge: (limit: number) =>
     new ApiError(413, 'Request body is too large.', `The limit is ${limit} bytes.`),
   internal: () => new ApiError(500, 'An internal server error occurred.'),
+  pathParamTooLong: (limit: number) =>
+    new ApiError(400, 'A path parameter is too long.', `Path parameters are at most ${limit} characters.`),
+  badUrl: () => new ApiError(400, 'The request path is not a valid URL.', 'It has malformed percent-encoding.'),
+  headersTooLarge: (limit: number) =>
+    new ApiError(431, 'Request header fields are too large.', `The request line and headers together are limited to ${limit} bytes.`),
+  badRequest: () => new ApiError(400, 'The request could not be parsed as HTTP.'),
+  clientTimeout: () => new ApiError(408, 'The request was not received in time.'),
   unavailable: (detail: string) => new ApiError(503, 'The service is not ready.', detail),
 
   // Users and sessions.

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiError, errors, type Validation } from '../errors.js'
 
@@ -89,6 +89,15 @@ export function toApiError(err: FastifyError, facts: RequestFacts = {}): ApiErro
   return errors.internal()
 }
 
+/** Sends an error in Coder's shape `{message, detail?, validations?}`, with its headers. */
+export function sendApiError(reply: FastifyReply, apiError: ApiError): FastifyReply {
+  if (apiError.headers) void reply.headers(apiError.headers)
+  const body: Record<string, unknown> = { message: apiError.message }
+  if (apiError.detail !== undefined) body.detail = apiError.detail
+  if (apiError.validations !== undefined) body.validations = apiError.validations
+  return reply.code(apiError.statusCode).type('application/json; charset=utf-8').send(body)
+}
+
 export default fp(
   async function errorHandling(app: FastifyInstance) {
     app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -98,11 +107,7 @@ export default fp(
         : toApiError(err, { bodyLimit: request.routeOptions.bodyLimit, contentType: request.headers['content-type'] })
       if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed')
       else request.log.debug({ err: { message: apiError.message, status: apiError.statusCode } }, 'request rejected')
-      if (apiError.headers) void reply.headers(apiError.headers)
-      const body: Record<string, unknown> = { message: apiError.message }
-      if (apiError.detail !== undefined) body.detail = apiError.detail
-      if (apiError.validations !== undefined) body.validations = apiError.validations
-      return reply.code(apiError.statusCode).type('application/json; charset=utf-8').send(body)
+      return sendApiError(reply, apiError)
     })
     app.setNotFoundHandler((_request, reply) =>
       reply.code(404).type('application/json; charset=utf-8').send({ message: errors.routeNotFound().message }),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { TimestampSchema, UuidSchema } from './common.js'
+import { MAX_PAGE_SIZE, OffsetQuerySchema, TimestampSchema, UuidSchema } from './common.js'
 
 /**
  * Coder's `codersdk.AuditLog`. Outpost records two things Coder does not: template file
@@ -37,6 +37,6 @@ export const AuditLogResponseSchema = Type.Object(
 
 export const AuditQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 1024 })),
-  limit: Type.Optional(Type.Integer({ minimum: 0 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE_SIZE, description: `Page size, at most ${MAX_PAGE_SIZE}; 0 means 100.` })),
+  offset: Type.Optional(OffsetQuerySchema),
 })

@@ -25,7 +25,21 @@ export const errorResponses = {
   '5xx': Type.Ref('Response'),
 }
 
+/** The largest page a list endpoint returns; a larger `limit` is a 400. */
+export const MAX_PAGE_SIZE = 1000
+/** The largest 32-bit integer: Coder parses `offset` as one, and log ids are stored as one. */
+export const MAX_INT32 = 2_147_483_647
+/** The largest `offset`; larger is a 400. */
+export const MAX_OFFSET = MAX_INT32
+
+export const LimitQuerySchema = Type.Integer({
+  minimum: 0,
+  maximum: MAX_PAGE_SIZE,
+  description: `Page size, at most ${MAX_PAGE_SIZE}; 0 is the server maximum.`,
+})
+export const OffsetQuerySchema = Type.Integer({ minimum: 0, maximum: MAX_OFFSET })
+
 export const PaginationQuerySchema = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Page size; 0 is the server maximum.' })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(LimitQuerySchema),
+  offset: Type.Optional(OffsetQuerySchema),
 })

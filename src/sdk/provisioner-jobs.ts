@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { TimestampSchema, UuidSchema } from './common.js'
+import { MAX_INT32, TimestampSchema, UuidSchema } from './common.js'
 
 export const ProvisionerJobStatusSchema = Type.Union(
   ['pending', 'running', 'succeeded', 'canceling', 'canceled', 'failed'].map((s) => Type.Literal(s)),
@@ -68,8 +68,8 @@ export type ProvisionerJobLog = Static<typeof ProvisionerJobLogSchema>
 
 export const JobLogsQuerySchema = Type.Object({
   follow: Type.Optional(Type.Union([Type.Boolean(), Type.String({ maxLength: 8 })])),
-  after: Type.Optional(Type.Integer({ minimum: 0 })),
-  before: Type.Optional(Type.Integer({ minimum: 0 })),
+  after: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT32 })),
+  before: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT32 })),
 })
 
 export const MatchedProvisionersSchema = Type.Object(

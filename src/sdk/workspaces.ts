@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { TimestampSchema, UuidSchema } from './common.js'
+import { LimitQuerySchema, OffsetQuerySchema, TimestampSchema, UuidSchema } from './common.js'
 import type { ProvisionerJob } from './provisioner-jobs.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
@@ -192,8 +192,8 @@ export type CreateWorkspaceBuildRequest = Static<typeof CreateWorkspaceBuildRequ
 
 export const WorkspacesQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 4096 })),
-  limit: Type.Optional(Type.Integer({ minimum: 0 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(LimitQuerySchema),
+  offset: Type.Optional(OffsetQuerySchema),
 })
 
 export const ExternalAgentCredentialsSchema = Type.Object(
