@@ -15,7 +15,10 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc -p tsconfig.build.json: src/ -> dist/, entry point dist/server.js
+COPY web ./web
+COPY scripts/build-web.mjs ./scripts/
+# tsc -p tsconfig.build.json: src/ -> dist/, entry point dist/server.js; then the
+# dashboard: web/ -> dist/web/ (Vite)
 RUN npm run build
 
 # ---- runtime: production dependencies, dist/ and migrations/ ---------------
@@ -25,7 +28,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 # Layout the code expects at run time:
 #   /app/package.json   read by dist/app.js as ../package.json (the version)
-#   /app/dist/          the compiled service
+#   /app/dist/          the compiled service, and the dashboard in dist/web/
 #   /app/migrations/    found by dist/db/client.js as ../../migrations
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
