@@ -35,6 +35,7 @@ import agentRoutes from './routes/agents.js'
 import auditRoutes from './routes/audit.js'
 import apiKeyRoutes from './routes/api-keys.js'
 import buildInfoRoutes from './routes/buildinfo.js'
+import dashboardRoutes from './routes/dashboard.js'
 import docsRoutes from './routes/docs.js'
 import fileRoutes from './routes/files.js'
 import healthRoutes from './routes/health.js'
@@ -191,6 +192,8 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   await app.register(healthRoutes, { database })
   await app.register(docsRoutes)
+  // The dashboard at / (the SPA built from web/), on the same public API as any client.
+  await app.register(dashboardRoutes, {})
 
   // What a machine fetches to attach, without credentials: the bootstrap scripts (with the
   // binaries' checksums pinned) and the binaries. Checksums are computed here, once.
