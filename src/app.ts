@@ -30,6 +30,7 @@ import errorHandling from './plugins/errors.js'
 import nulGuard from './plugins/nul-guard.js'
 import { clientErrorHandler, frameworkErrors, longSegmentGuard, MAX_PARAM_LENGTH } from './plugins/framework-errors.js'
 import { authFailureLimit, rateLimits } from './plugins/rate-limits.js'
+import securityHeaders from './plugins/security-headers.js'
 import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
 import auditRoutes from './routes/audit.js'
@@ -148,6 +149,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   await app.register(errorHandling)
   await app.register(nulGuard)
+  await app.register(securityHeaders)
   await app.register(longSegmentGuard)
   await app.register(rateLimits, {
     login: config.rateLimitLogin,
@@ -188,7 +190,11 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false, validatorUrl: null } })
+  // BaseLayout: no top bar, whose Swagger logo carries an inline <style> the CSP refuses.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { deepLinking: false, validatorUrl: null, layout: 'BaseLayout' },
+  })
 
   await app.register(healthRoutes, { database })
   await app.register(docsRoutes)
