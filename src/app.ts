@@ -138,6 +138,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     organizations,
     accessUrl: config.accessUrl,
     secretKey: config.secretKey,
+    previousSecretKeys: config.previousSecretKeys,
     agentInactiveTimeoutSeconds,
     onRevoked: (event) => hub.revoke(event),
     onChange: (workspaceId) => events.publish(workspaceId),

@@ -18,6 +18,8 @@ export interface Config {
   dataDir: string
   /** 32 bytes; absent only in embedded mode, where it is generated into `dataDir`. */
   secretKey: Buffer | undefined
+  /** Keys that were OUTPOST_SECRET_KEY before: still read, and re-encrypted under the current one at start. */
+  previousSecretKeys: Buffer[]
   logLevel: LogLevel
   skipMigrations: boolean
   /** Largest template upload (`POST /api/v2/files`) accepted, in bytes. */
@@ -200,6 +202,23 @@ export const VARIABLES = {
     description: '32 random bytes, base64, encrypting agent tokens at rest. Required with DATABASE_URL.',
     parse: parseSecretKey,
   }),
+  previousSecretKeys: variable({
+    name: 'OUTPOST_PREVIOUS_SECRET_KEYS',
+    description:
+      'When rotating OUTPOST_SECRET_KEY: the old key(s), comma-separated. Tokens under them stay readable and are re-encrypted under the new key at start.',
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+        .map((part, i) => {
+          try {
+            return parseSecretKey(part)
+          } catch (err) {
+            throw new Error(`key ${i + 1}: ${(err as Error).message}`)
+          }
+        }),
+  }),
   logLevel: variable({
     name: 'OUTPOST_LOG_LEVEL',
     description: `Log level: ${LOG_LEVELS.join(', ')}.`,
@@ -285,6 +304,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     databaseUrl: read(env, VARIABLES.databaseUrl),
     dataDir,
     secretKey: read(env, VARIABLES.secretKey),
+    previousSecretKeys: read(env, VARIABLES.previousSecretKeys) ?? [],
     logLevel: read(env, VARIABLES.logLevel)!,
     skipMigrations: read(env, VARIABLES.skipMigrations)!,
     maxUploadBytes: read(env, VARIABLES.maxUploadBytes)!,

@@ -184,6 +184,12 @@ export const errors = {
     new ApiError(400, 'Validation failed.', undefined, [
       { field: 'transition', detail: `must be one of start, stop, delete; got ${JSON.stringify(transition)}` },
     ]),
+  tokenUnreadable: () =>
+    new ApiError(
+      500,
+      'The agent token cannot be decrypted with the configured keys.',
+      'OUTPOST_SECRET_KEY changed: give the old key in OUTPOST_PREVIOUS_SECRET_KEYS, or rotate this agent token.',
+    ),
   noExternalAgentInWorkspace: () => new ApiError(404, 'Workspace does not have an external agent.'),
   externalAgentNotFound: (name: string) => new ApiError(404, `External agent '${name}' not found in workspace.`),
 

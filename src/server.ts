@@ -3,6 +3,7 @@ import path from 'node:path'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
+import { reencryptAgentTokens } from './domain/secret-rotation.js'
 import { createLogger } from './logger.js'
 import { loadOrCreateSecretKey } from './secret-key.js'
 
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   )
   if (config.skipMigrations) log.info('migrations skipped (OUTPOST_SKIP_MIGRATIONS)')
   else await database.migrate()
+  if (config.previousSecretKeys.length > 0) {
+    await reencryptAgentTokens(database.db, { current: config.secretKey!, previous: config.previousSecretKeys }, log)
+  }
 
   const app: FastifyInstance = await buildApp({ config, database, logger: log })
   let closing = false

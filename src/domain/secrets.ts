@@ -15,6 +15,18 @@ export function encryptSecret(key: Buffer, plaintext: string): string {
   return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.')
 }
 
+/** Decrypts with the first of `keys` that opens it (the current key first, then older ones). */
+export function decryptWithAny(keys: readonly Buffer[], sealed: string): { plaintext: string; keyIndex: number } {
+  for (const [keyIndex, key] of keys.entries()) {
+    try {
+      return { plaintext: decryptSecret(key, sealed), keyIndex }
+    } catch {
+      // the next key, if any
+    }
+  }
+  throw new Error('no configured key opens this secret')
+}
+
 /** Decrypts what `encryptSecret` produced; throws when the key is wrong or the text was altered. */
 export function decryptSecret(key: Buffer, sealed: string): string {
   const [version, iv, tag, ciphertext] = sealed.split('.')

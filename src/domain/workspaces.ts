@@ -34,7 +34,7 @@ import type { OrganizationService } from './organizations.js'
 import { resolveParameterValues } from './parameters.js'
 import { issueAgentToken, materialiseResources, planResources, resolveSupportedPlatforms } from './provisioning.js'
 import { booleanTerm, parseSearchQuery, single } from './search.js'
-import { decryptSecret } from './secrets.js'
+import { decryptWithAny } from './secrets.js'
 import { analysisOf } from './templates.js'
 import type { UserService } from './users.js'
 
@@ -67,6 +67,8 @@ export interface WorkspaceServiceDeps {
   organizations: OrganizationService
   accessUrl: string
   secretKey: Buffer
+  /** Older keys agent tokens may still be sealed under (OUTPOST_PREVIOUS_SECRET_KEYS). */
+  previousSecretKeys: readonly Buffer[]
   agentInactiveTimeoutSeconds: number
   /** Called after tokens stopped authenticating, to close this instance's connections at once. */
   onRevoked: (event: RevocationEvent) => void
@@ -82,6 +84,14 @@ function given(id: string | undefined): string | undefined {
 export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   const { db, clock } = deps
   const statusClock = () => ({ now: clock.now(), inactiveTimeoutSeconds: deps.agentInactiveTimeoutSeconds })
+
+  function openToken(sealed: string): string {
+    try {
+      return decryptWithAny([deps.secretKey, ...deps.previousSecretKeys], sealed).plaintext
+    } catch {
+      throw errors.tokenUnreadable()
+    }
+  }
 
   async function view(q: Queryable, id: string): Promise<workspaceStore.WorkspaceView> {
     const [found] = await workspaceStore.loadWorkspaceViews(q, [id])
@@ -412,7 +422,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       if (!agent) throw errors.externalAgentNotFound(agentName)
       const current = await currentTokenOfAgent(db, agent.id)
       if (!current) throw errors.externalAgentNotFound(agentName)
-      const token = decryptSecret(deps.secretKey, current.tokenCiphertext)
+      const token = openToken(current.tokenCiphertext)
       return {
         credentials: { agent_token: token, command: attachCommand(deps.accessUrl, agent.operatingSystem, agent.architecture, token) },
         agentId: agent.id,

@@ -121,3 +121,21 @@ export async function rotateAgentToken(
   await q.insert(workspaceAgentTokens).values(next)
   return retired.map((r) => r.id)
 }
+
+/** Agent tokens' ids and ciphertexts in id order, a page at a time (for key rotation). */
+export async function listAgentTokenCiphertexts(
+  q: Queryable,
+  afterId: string | undefined,
+  limit: number,
+): Promise<{ id: string; tokenCiphertext: string }[]> {
+  return q
+    .select({ id: workspaceAgentTokens.id, tokenCiphertext: workspaceAgentTokens.tokenCiphertext })
+    .from(workspaceAgentTokens)
+    .where(afterId ? gt(workspaceAgentTokens.id, afterId) : undefined)
+    .orderBy(workspaceAgentTokens.id)
+    .limit(limit)
+}
+
+export async function updateAgentTokenCiphertext(q: Queryable, id: string, tokenCiphertext: string): Promise<void> {
+  await q.update(workspaceAgentTokens).set({ tokenCiphertext }).where(eq(workspaceAgentTokens.id, id))
+}
