@@ -22,7 +22,7 @@ t.test('a whole flow at trace level logs no credential', async (t) => {
   await app.inject({ method: 'POST', url: '/api/v2/users/logout', headers: auth(member.token) })
 
   const text = logs.join('')
-  t.ok(logs.length > 20, 'the flow was logged')
+  t.ok(logs.length >= 12, `the flow was logged (${logs.length} lines)`)
   t.match(text, /"request_id":"[0-9a-f-]{36}"/, 'request ids are logged')
   const secrets = {
     'owner password': owner.password,
