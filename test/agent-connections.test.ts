@@ -180,7 +180,7 @@ t.test('a tick costs one query and one update however many agents are held', asy
   const sockets = Array.from({ length: 100 }, (_, i) => fakeSocket(i))
   for (const [i, socket] of sockets.entries()) {
     await hub.attach(
-      { agent: { id: `agent-${i}` }, token: { id: `token-${i}` } } as never,
+      { agent: { id: `agent-${i}` }, token: { id: `token-${i}` }, workspace: { id: 'workspace' } } as never,
       socket as unknown as WebSocket,
     )
   }
