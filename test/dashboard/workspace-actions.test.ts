@@ -132,3 +132,27 @@ t.test('list and page: tooltips, live rows, keyboard, copy, rotate, narrow scree
   t.same(b.foreignRequests, [])
   t.same(await b.violations(), [])
 })
+
+t.test('without the watch-ws socket the page falls back to polling', async (t) => {
+  const { app, base } = await serve(t)
+  const owner = await createOwner(app)
+  const { templateId } = await pushTemplate(app, owner.token, 'external-machine', await exampleTemplateFiles())
+  const workspace = (await createWorkspace(app, owner.token, 'no-socket', templateId)).json()
+  const b = await browse(t, base)
+  if (!b) return
+  const { page } = b
+  // Every watch-ws handshake is answered by the test and closed at once, as a proxy that drops WebSockets would.
+  await page.routeWebSocket(/\/watch-ws$/, (ws) => ws.close({ code: 1011, reason: 'no websockets here' }))
+  await signIn(page, owner)
+  await page.goto(`/workspaces/${workspace.id}`)
+  await page.getByText('Live updates interrupted: refreshing every 5 seconds').waitFor()
+  await page.evaluate('window.__sameDocument = true')
+  const credentials = (
+    await app.inject({ url: `/api/v2/workspaces/${workspace.id}/external-agent/main/credentials`, headers: auth(owner.token) })
+  ).json() as { agent_token: string }
+  const agent = await connectAgent(base, credentials.agent_token)
+  t.teardown(() => agent.socket.close())
+  await page.getByTestId('agent-status-main').getByText('Connected', { exact: true }).waitFor({ timeout: 12_000 })
+  t.equal(await page.evaluate('window.__sameDocument'), true, 'the status still changed without a reload')
+  t.ok(b.requests.filter((r) => r === `GET /api/v2/workspaces/${workspace.id}`).length >= 2, 'by polling the workspace')
+})
