@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api, errorText, OutpostApiError, whenSignedOut, type User } from './api'
 import { navigate, onLinkClick, useLocation } from './router'
@@ -93,7 +94,7 @@ function page(path: string) {
   return <NotFoundPage />
 }
 
-function Shell({ path, children }: { path: string; children: preact.ComponentChildren }) {
+function Shell({ path, children }: { path: string; children: ComponentChildren }) {
   return (
     <SessionContext.Consumer>
       {(session) => (
