@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { watch, type FSWatcher, type Stats } from 'node:fs'
+import { statSync, watch, type FSWatcher, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { SUPPORTED_PLATFORMS, type Platform } from './platforms.js'
@@ -194,6 +194,20 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
   }
 
   async function check(os: string, arch: string): Promise<string | undefined> {
+    // The common case (every init-script request): the same file as when it was hashed,
+    // seen by one synchronous stat, a few microseconds on a local directory, where an async
+    // one costs a thread-pool round trip that dominated the request. Anything else (changed,
+    // gone, an error) takes the full path below, which opens, hashes and records.
+    const cached = known.get(agentBinaryName(os, arch))
+    if (cached) {
+      let stats: Stats | undefined
+      try {
+        stats = statSync(pathOf(os, arch), { throwIfNoEntry: false })
+      } catch {
+        stats = undefined
+      }
+      if (stats?.isFile() && sameFile(cached.fingerprint, fingerprintOf(stats))) return cached.sha256
+    }
     const opened = await openBinary(os, arch)
     if (!opened) return undefined
     await opened.handle.close()

@@ -48,7 +48,7 @@ const initScriptRoutes: FastifyPluginAsyncTypebox<{ scripts: InitScripts }> = as
       return reply
         .header('content-digest', script.contentDigest)
         .type('text/plain; charset=utf-8')
-        .send(script.body)
+        .send(script.bytes)
     },
   )
 }

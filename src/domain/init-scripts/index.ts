@@ -17,6 +17,8 @@ export interface InitScript {
   os: string
   arch: string
   body: string
+  /** `body` encoded once, so serving it costs no per-request UTF-8 encoding. */
+  bytes: Buffer
   /** The binary checksum pinned into it; undefined when the binary is not installed. */
   sha256: string | undefined
   /** RFC 9530: `sha-256=:<base64 of the SHA-256 of the body>:`. */
@@ -39,6 +41,7 @@ function finish(os: string, arch: string, body: string, sha256: string | undefin
     os,
     arch,
     body,
+    bytes: Buffer.from(body, 'utf8'),
     sha256,
     contentDigest: `sha-256=:${digest.toString('base64')}:`,
     etag: `"${digest.toString('hex')}"`,
