@@ -24,14 +24,16 @@ import { exampleTemplateFiles, pushTemplate } from '../helpers/templates.js'
  *
  * For every answer: no 5xx; every error in Coder's shape `{message, detail?, validations?}`
  * as `application/json; charset=utf-8`; and a rejected (4xx) request changed no table
- * (count and content digest of every public table; the audit log may only grow, since
- * failed requests are audited by design).
+ * (count and content digest of every public table). The audit log is the exception, as
+ * failed requests are audited by design: it only grows, by exactly one entry per answer
+ * on the operations the issue lists as audited (see AUDITED), by at most one elsewhere.
  *
  * Part of the runs carry the owner's valid session (or, on /workspaceagents/me/*, a
  * valid agent token), so the checks behind authentication are reached too. A run that
  * succeeds may change state (that is its job); the fixtures it may have destroyed (the
- * owner's session, the workspace, the agent token, the template) are restored before
- * the next run. WebSocket endpoints are driven as plain HTTP requests (their refusal
+ * owner's session and API key, the workspace, its agent token, the template) are
+ * restored before the next run. A failure prints the shrunk request and its answer;
+ * FUZZ_SEED replays a run, FUZZ_BUDGET_MS and FUZZ_RUNS make it longer. WebSocket endpoints are driven as plain HTTP requests (their refusal
  * without an upgrade is part of the contract); upgrades are exercised in secrets.test.ts.
  */
 
