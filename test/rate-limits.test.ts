@@ -86,16 +86,16 @@ t.test('configuration: <count>/<window>, 0 to disable, one clear error naming th
 })
 
 t.test('failed authentication per address: 429 past the limit, for every token route, until the window passes', async (t) => {
-  const { app } = await buildTestApp(t, { env: { OUTPOST_RATE_LIMIT_AUTH_FAILURES: '3/2s' } })
+  const { app } = await buildTestApp(t, { env: { OUTPOST_RATE_LIMIT_AUTH_FAILURES: '3/6s' } })
   const owner = await createOwner(app)
 
   for (let i = 1; i <= 3; i++) t.equal((await me(app, BAD_TOKEN)).statusCode, 401, `failure ${i} is a 401`)
   const refused = await me(app, BAD_TOKEN)
-  const retryAfter = assert429(t, refused, AUTH_429(3, '2s'), /^Requests that need a session or agent token are refused/, 2)
+  const retryAfter = assert429(t, refused, AUTH_429(3, '6s'), /^Requests that need a session or agent token are refused/, 6)
 
-  assert429(t, await me(app, owner.token), AUTH_429(3, '2s'), /refused/, 2, 'a valid token is refused too, before it is looked up')
-  assert429(t, await me(app, ''), AUTH_429(3, '2s'), /refused/, 2, 'no token at all')
-  assert429(t, await manifest(app, randomUUID()), AUTH_429(3, '2s'), /refused/, 2, 'an agent route')
+  assert429(t, await me(app, owner.token), AUTH_429(3, '6s'), /refused/, 6, 'a valid token is refused too, before it is looked up')
+  assert429(t, await me(app, ''), AUTH_429(3, '6s'), /refused/, 6, 'no token at all')
+  assert429(t, await manifest(app, randomUUID()), AUTH_429(3, '6s'), /refused/, 6, 'an agent route')
 
   t.equal((await me(app, owner.token, '10.1.2.3')).statusCode, 200, 'another address is not affected')
   const open = await app.inject({ method: 'GET', url: '/api/v2/buildinfo' })
@@ -161,12 +161,12 @@ t.test('login attempts per account: any case, from any address, successful or no
 })
 
 t.test('login attempts per address, whatever the account; the window resets', async (t) => {
-  const { app } = await buildTestApp(t, { env: { OUTPOST_RATE_LIMIT_LOGIN: '0', OUTPOST_RATE_LIMIT_LOGIN_IP: '3/1s' } })
+  const { app } = await buildTestApp(t, { env: { OUTPOST_RATE_LIMIT_LOGIN: '0', OUTPOST_RATE_LIMIT_LOGIN_IP: '3/6s' } })
   const owner = await createOwner(app, { email: 'owner@example.com' }) // the address's first login
   t.equal((await login(app, 'a@example.com', 'x')).statusCode, 401)
   t.equal((await login(app, 'b@example.com', 'x')).statusCode, 401)
   const refused = await login(app, owner.email, owner.password)
-  const retryAfter = assert429(t, refused, CODER_429(3, '1s'), /^Too many login attempts from your address\./, 1)
+  const retryAfter = assert429(t, refused, CODER_429(3, '6s'), /^Too many login attempts from your address\./, 6)
   const malformed = await app.inject({ method: 'POST', url: '/api/v2/users/login', payload: { email: 1 } })
   t.equal(malformed.statusCode, 429, 'counted before the body is read, so even a malformed one is refused')
   t.equal((await login(app, owner.email, owner.password, '192.0.2.7')).statusCode, 201, 'another address logs in')
