@@ -119,6 +119,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   const agentInactiveTimeoutSeconds = inactiveTimeoutSeconds(config.agentPingIntervalMs)
   const templates = createTemplateService({ db, clock, organizations, agentInactiveTimeoutSeconds })
   if (!config.secretKey) throw new Error('buildApp needs config.secretKey (loadOrCreateSecretKey provides it in embedded mode)')
+  const agentAuth = createAgentAuth({ db, clock })
   const hub = new AgentConnectionHub({
     database,
     store: livenessStore(database),
@@ -127,6 +128,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     pingIntervalMs: config.agentPingIntervalMs,
     inactiveTimeoutSeconds: agentInactiveTimeoutSeconds,
     onChange: (workspaceId) => events.publish(workspaceId),
+    onRevocation: (event) => agentAuth.revoke(event),
   })
   const events = new WorkspaceEvents(database, app.log)
   app.addHook('onReady', () => events.start())
@@ -140,7 +142,10 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     secretKey: config.secretKey,
     previousSecretKeys: config.previousSecretKeys,
     agentInactiveTimeoutSeconds,
-    onRevoked: (event) => hub.revoke(event),
+    onRevoked: (event) => {
+      agentAuth.revoke(event)
+      hub.revoke(event)
+    },
     onChange: (workspaceId) => events.publish(workspaceId),
   })
 
@@ -225,7 +230,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
     async (api) => {
       // Everything under /api/v2 requires a session unless a route says `auth: 'none'`.
       await api.register(authFailureLimit, { limit: config.rateLimitAuthFailures })
-      await api.register(authentication, { sessions, agents: createAgentAuth({ db, clock }) })
+      await api.register(authentication, { sessions, agents: agentAuth })
       await api.register(auditing, { audit })
       await api.register(auditRoutes, { audit })
       await api.register(buildInfoRoutes, { db, version: VERSION, accessUrl: config.accessUrl })

@@ -3,7 +3,6 @@ import type { WorkspaceAgentRow } from '../db/schema.js'
 import type { EnrollmentReport } from '../sdk/workspaces.js'
 import { updateAgentLifecycle } from '../store/agents.js'
 import { recordEnrollmentStage } from '../store/resources.js'
-import { findUserById } from '../store/users.js'
 import type { AuthenticatedAgent } from '../store/workspaces.js'
 import type { Clock } from './clock.js'
 
@@ -34,14 +33,13 @@ export function createAgentApi({
 }) {
   return {
     async manifest(agent: AuthenticatedAgent): Promise<AgentManifest> {
-      const owner = await findUserById(db, agent.workspace.ownerId)
       return {
         agent_id: agent.agent.id,
         agent_name: agent.agent.name,
         workspace_id: agent.workspace.id,
         workspace_name: agent.workspace.name,
         owner_id: agent.workspace.ownerId,
-        owner_name: owner?.username ?? '',
+        owner_name: agent.ownerName,
         operating_system: agent.agent.operatingSystem,
         architecture: agent.agent.architecture,
         access_url: `${accessUrl}/`,

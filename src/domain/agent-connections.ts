@@ -44,6 +44,8 @@ export interface AgentConnectionHubOptions {
   inactiveTimeoutSeconds: number
   /** Told when an agent's connection state changed, so watchers can refresh. */
   onChange?: (workspaceId: string) => void
+  /** Told of every revocation event from any replica as it arrives (the agent-token cache). */
+  onRevocation?: (event: agentStore.RevocationEvent) => void
 }
 
 /**
@@ -66,7 +68,9 @@ export class AgentConnectionHub {
   async start(): Promise<void> {
     this.unlisten = await this.options.database.listen(agentStore.REVOCATION_CHANNEL, (payload) => {
       try {
-        this.revoke(JSON.parse(payload) as agentStore.RevocationEvent)
+        const event = JSON.parse(payload) as agentStore.RevocationEvent
+        this.options.onRevocation?.(event)
+        this.revoke(event)
       } catch (err) {
         this.options.log.warn({ err }, 'ignored a malformed revocation event')
       }

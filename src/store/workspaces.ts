@@ -328,11 +328,18 @@ export async function findAgentBuild(
   return row
 }
 
+/**
+ * An authenticated agent. The rows are as they were when the token was looked up, which
+ * may be a few seconds ago (domain/agent-auth.ts caches lookups): rely on ids and on
+ * fields that never change (names, platform), not on connection or lifecycle state.
+ */
 export interface AuthenticatedAgent {
   agent: WorkspaceAgentRow
   token: WorkspaceAgentTokenRow
   build: WorkspaceBuildRow
   workspace: WorkspaceRow
+  /** The workspace owner's username (for the agent's manifest). */
+  ownerName: string
 }
 
 /**
@@ -342,12 +349,19 @@ export interface AuthenticatedAgent {
  */
 export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now: Date): Promise<AuthenticatedAgent | undefined> {
   const [row] = await q
-    .select({ agent: workspaceAgents, token: workspaceAgentTokens, build: workspaceBuilds, workspace: workspaces })
+    .select({
+      agent: workspaceAgents,
+      token: workspaceAgentTokens,
+      build: workspaceBuilds,
+      workspace: workspaces,
+      ownerName: users.username,
+    })
     .from(workspaceAgentTokens)
     .innerJoin(workspaceAgents, eq(workspaceAgents.id, workspaceAgentTokens.agentId))
     .innerJoin(workspaceResources, eq(workspaceResources.id, workspaceAgents.resourceId))
     .innerJoin(workspaceBuilds, eq(workspaceBuilds.jobId, workspaceResources.jobId))
     .innerJoin(workspaces, eq(workspaces.id, workspaceBuilds.workspaceId))
+    .innerJoin(users, eq(users.id, workspaces.ownerId))
     .where(
       and(
         eq(workspaceAgentTokens.tokenHash, tokenHash),
