@@ -28,6 +28,17 @@ function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
+/**
+ * Adds fields to every later log line of the request. `request.log` is already this
+ * request's own child logger, so pino's setBindings changes only it, at a fraction of the
+ * cost of yet another child (a measurable share of a cached agent request).
+ */
+function bindToRequestLog(request: FastifyRequest, bindings: Record<string, string>): void {
+  const log = request.log as FastifyRequest['log'] & { setBindings?: (bindings: Record<string, string>) => void }
+  if (typeof log.setBindings === 'function') log.setBindings(bindings)
+  else request.log = request.log.child(bindings)
+}
+
 /** The calling agent; only call on routes whose `config.auth` is `agent`. */
 export function agentOf(request: FastifyRequest): AuthenticatedAgent {
   if (!request.agent) throw errors.signedOut('Cookie "coder_session_token" must be provided.')
@@ -64,11 +75,11 @@ export default fp(
       }
       if (mode === 'agent') {
         request.agent = await opts.agents.authenticate(sources)
-        request.log = request.log.child({ agent_id: request.agent.agent.id })
+        bindToRequestLog(request, { agent_id: request.agent.agent.id })
         return
       }
       request.session = await opts.sessions.authenticate(sources)
-      request.log = request.log.child({ user_id: request.session.actor.user.id })
+      bindToRequestLog(request, { user_id: request.session.actor.user.id })
     })
   },
   { name: 'auth', dependencies: ['@fastify/cookie'] },
