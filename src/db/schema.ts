@@ -276,13 +276,23 @@ export const workspaces = pgTable(
     ttlMs: bigint('ttl_ms', { mode: 'number' }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }).notNull(),
     deleted: boolean('deleted').notNull().default(false),
+    /**
+     * Its latest build's has_external_agent, on the row so the `has_external_agent` search
+     * (what `coder external-workspaces list` sends) and its count need no per-row subquery.
+     * Set at creation from build 1; a delete build copies its predecessor's value, so it
+     * never changes. A build that could change it must update it too.
+     */
+    hasExternalAgent: boolean('has_external_agent').notNull().default(false),
     ...timestamps,
   },
   (t) => [
     // The API promises one live workspace per owner and name: concurrent creates race here.
+    // It is also the order of a search page: owner, then name (store/workspaces.ts).
     uniqueIndex('workspaces_owner_name_key')
       .on(t.ownerId, sql`lower(${t.name})`)
       .where(sql`NOT ${t.deleted}`),
+    // Counting the live workspaces with (or without) an external agent, index only.
+    index('workspaces_live_external_agent_idx').on(t.hasExternalAgent).where(sql`NOT ${t.deleted}`),
     index('workspaces_template_id_idx').on(t.templateId),
     index('workspaces_organization_id_idx').on(t.organizationId),
   ],

@@ -200,6 +200,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
             templateId: template.id,
             name: req.name,
             automaticUpdates: req.automatic_updates === 'always' ? 'always' : 'never',
+            // As build 1's below (only versions with an external agent get this far).
+            hasExternalAgent: true,
             lastUsedAt: now,
             createdAt: now,
             updatedAt: now,

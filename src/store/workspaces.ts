@@ -116,9 +116,8 @@ function conditions(filter: WorkspaceFilter, clock: AgentStatusClock): SQL[] {
   }
   const latestBuild = sql`${workspaceBuilds} b join ${provisionerJobs} j on j.id = b.job_id where b.workspace_id = ${workspaces.id} and b.build_number = ${latestBuildNumber}`
   if (filter.status !== undefined) where.push(sql`exists (select 1 from ${latestBuild} and ${jobStatusSql()} = ${filter.status})`)
-  if (filter.hasExternalAgent !== undefined) {
-    where.push(sql`exists (select 1 from ${latestBuild} and b.has_external_agent = ${filter.hasExternalAgent})`)
-  }
+  // The workspace row carries its latest build's value (see the schema): no subquery per row.
+  if (filter.hasExternalAgent !== undefined) where.push(eq(workspaces.hasExternalAgent, filter.hasExternalAgent))
   if (filter.outdated !== undefined) {
     const outdated = sql`exists (select 1 from ${latestBuild} and b.template_version_id <> ${templates.activeVersionId})`
     where.push(filter.outdated ? outdated : sql`not ${outdated}`)
@@ -131,7 +130,13 @@ function conditions(filter: WorkspaceFilter, clock: AgentStatusClock): SQL[] {
   return where
 }
 
-/** One page of matching workspace ids, ordered by owner then name, and the total count. */
+/**
+ * One page of matching workspace ids, ordered by owner (username) then name, and the
+ * total count, in two queries run side by side. The page reads, for each owner in
+ * username order, at most `offset + limit` of their matching workspaces in name order
+ * (for live workspaces an index range of workspaces_owner_name_key), so it costs about a
+ * page whatever the number of workspaces; the count joins only the tables a filter names.
+ */
 export async function searchWorkspaces(
   q: Queryable,
   filter: WorkspaceFilter,
@@ -139,28 +144,34 @@ export async function searchWorkspaces(
   clock: AgentStatusClock,
 ): Promise<{ ids: string[]; total: number }> {
   const where = and(...conditions(filter, clock))
-  const base = () =>
-    q
-      .select({ id: workspaces.id, total: sql<number>`count(*) over ()`.mapWith(Number) })
-      .from(workspaces)
-      .innerJoin(users, eq(users.id, workspaces.ownerId))
-      .innerJoin(templates, eq(templates.id, workspaces.templateId))
-      .innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
-      .where(where)
-  const rows = await base()
-    .orderBy(asc(sql`lower(${users.username})`), asc(sql`lower(${workspaces.name})`), desc(workspaces.createdAt))
-    .limit(page.limit)
-    .offset(page.offset)
-  if (rows.length > 0 || page.offset === 0) return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 }
-  // Past the last page: the window count is not available, ask for it alone.
-  const [counted] = await q
-    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+  const ofOwner = q
+    .select({ id: workspaces.id, name: workspaces.name, createdAt: workspaces.createdAt })
     .from(workspaces)
-    .innerJoin(users, eq(users.id, workspaces.ownerId))
     .innerJoin(templates, eq(templates.id, workspaces.templateId))
     .innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
-    .where(where)
-  return { ids: [], total: counted?.n ?? 0 }
+    .where(and(eq(workspaces.ownerId, users.id), where))
+    .orderBy(asc(sql`lower(${workspaces.name})`), desc(workspaces.createdAt))
+    .limit(page.offset + page.limit)
+    .as('of_owner')
+  const pageRows = q
+    .select({ id: ofOwner.id })
+    .from(users)
+    .crossJoinLateral(ofOwner)
+    .orderBy(asc(sql`lower(${users.username})`), asc(sql`lower(${ofOwner.name})`), desc(ofOwner.createdAt))
+    .limit(page.limit)
+    .offset(page.offset)
+  // Every workspace has its owner, template and organization (foreign keys): a join is
+  // needed only to filter on one of them.
+  let counting = q.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(workspaces).$dynamic()
+  if (filter.ownerUsername !== undefined) counting = counting.innerJoin(users, eq(users.id, workspaces.ownerId))
+  if (filter.templateName !== undefined || filter.outdated !== undefined) {
+    counting = counting.innerJoin(templates, eq(templates.id, workspaces.templateId))
+  }
+  if (filter.organizationName !== undefined) {
+    counting = counting.innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
+  }
+  const [rows, [counted]] = await Promise.all([pageRows, counting.where(where)])
+  return { ids: rows.map((r) => r.id), total: counted?.n ?? 0 }
 }
 
 async function loadBuildViews(q: Queryable, builds: WorkspaceBuildRow[]): Promise<Map<string, BuildView>> {

@@ -1,0 +1,4 @@
+ALTER TABLE "workspaces" ADD COLUMN "has_external_agent" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+-- Existing workspaces take their latest build's value (added by hand to the generated migration).
+UPDATE "workspaces" SET "has_external_agent" = b."has_external_agent" FROM "workspace_builds" b WHERE b."workspace_id" = "workspaces"."id" AND b."build_number" = (SELECT max(wb."build_number") FROM "workspace_builds" wb WHERE wb."workspace_id" = "workspaces"."id");--> statement-breakpoint
+CREATE INDEX "workspaces_live_external_agent_idx" ON "workspaces" USING btree ("has_external_agent") WHERE NOT "workspaces"."deleted";
