@@ -9,7 +9,8 @@ export const EXAMPLE_TEMPLATE_DIR = path.resolve('examples/templates/externally-
 /** A tar archive of `files` (path → contents), as `coder templates push` uploads it. */
 export async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const archive = pack()
-  for (const [name, contents] of Object.entries(files)) archive.entry({ name, mode: 0o644 }, contents)
+  // A fixed mtime: the same files always make the same bytes (tests rely on upload dedup).
+  for (const [name, contents] of Object.entries(files)) archive.entry({ name, mode: 0o644, mtime: new Date(0) }, contents)
   archive.finalize()
   const chunks: Buffer[] = []
   for await (const chunk of archive) chunks.push(chunk as Buffer)
