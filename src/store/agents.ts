@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, eq, gt, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../db/client.js'
 import {
   workspaceAgents,
@@ -42,13 +42,23 @@ export async function markAgentConnected(q: Queryable, agentId: string, now: Dat
     .where(eq(workspaceAgents.id, agentId))
 }
 
+/**
+ * `column = any($1::uuid[])` with the ids as one array parameter: a statement about every
+ * agent an instance holds (tens of thousands) stays one small SQL text with one parameter,
+ * instead of an IN list of as many placeholders (built anew each time, and refused by
+ * Postgres past 65,535).
+ */
+function anyUuid(column: AnyColumn, ids: readonly string[]): SQL {
+  return sql`${column} = any(${`{${ids.join(',')}}`}::uuid[])`
+}
+
 /** The liveness heartbeat of every agent held by this instance, in one statement. */
 export async function markAgentsAlive(q: Queryable, agentIds: readonly string[], now: Date): Promise<void> {
   if (agentIds.length === 0) return
   await q
     .update(workspaceAgents)
     .set({ lastConnectedAt: now, disconnectedAt: null, updatedAt: now })
-    .where(inArray(workspaceAgents.id, [...agentIds]))
+    .where(anyUuid(workspaceAgents.id, agentIds))
 }
 
 export async function markAgentsDisconnected(q: Queryable, agentIds: readonly string[], now: Date): Promise<void> {
@@ -56,7 +66,7 @@ export async function markAgentsDisconnected(q: Queryable, agentIds: readonly st
   await q
     .update(workspaceAgents)
     .set({ disconnectedAt: now, updatedAt: now })
-    .where(inArray(workspaceAgents.id, [...agentIds]))
+    .where(anyUuid(workspaceAgents.id, agentIds))
 }
 
 /**
@@ -74,7 +84,7 @@ export async function stillValidTokenIds(q: Queryable, tokenIds: readonly string
     .innerJoin(workspaces, eq(workspaces.id, workspaceBuilds.workspaceId))
     .where(
       and(
-        inArray(workspaceAgentTokens.id, [...tokenIds]),
+        anyUuid(workspaceAgentTokens.id, tokenIds),
         or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, now)),
         eq(workspaces.deleted, false),
         isLatestBuild,
