@@ -38,16 +38,33 @@ export function createAgentAuth({ db, clock, cacheTtlMs = AGENT_AUTH_CACHE_TTL_M
   const cache = new Map<string, Cached>()
   /** Bumped by every revocation: a lookup that started in an older epoch is not cached. */
   let epoch = 0
+  let sweeper: NodeJS.Timeout | undefined
+
+  /** Insertion order is age order: drops expired entries from the front, and the oldest when full. */
+  function sweep(now: number): void {
+    for (const [key, entry] of cache) {
+      if (entry.until > now && cache.size <= AGENT_AUTH_CACHE_ENTRIES) break
+      cache.delete(key)
+    }
+  }
+
+  /** While anything is cached, a sweep every TTL, so idle entries do not outlive it (and hold memory). */
+  function scheduleSweep(): void {
+    if (sweeper || cache.size === 0) return
+    sweeper = setTimeout(() => {
+      sweeper = undefined
+      sweep(clock.now().getTime())
+      scheduleSweep()
+    }, cacheTtlMs)
+    sweeper.unref()
+  }
 
   function remember(hash: string, found: AuthenticatedAgent, now: number): void {
     const expires = found.token.expiresAt?.getTime() ?? Infinity
     cache.delete(hash)
     cache.set(hash, { found, until: Math.min(now + cacheTtlMs, expires) })
-    // Insertion order is age order: drop expired entries from the front, and the oldest when full.
-    for (const [key, entry] of cache) {
-      if (entry.until > now && cache.size <= AGENT_AUTH_CACHE_ENTRIES) break
-      cache.delete(key)
-    }
+    sweep(now)
+    scheduleSweep()
   }
 
   return {

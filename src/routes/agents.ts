@@ -117,6 +117,9 @@ const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentApi; hub: AgentConne
     wsHandler: async (socket, request) => {
       await hub.attach(agentOf(request), socket)
       request.log.info('agent connected')
+      // @fastify/websocket keeps the request for as long as the socket lives; the hub has
+      // the ids it needs, so the agent's rows need not stay in memory with it.
+      request.agent = null
     },
   })
 }
