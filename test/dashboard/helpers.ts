@@ -154,3 +154,20 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.waitForURL('**/workspaces')
 }
+
+/**
+ * The element's text once it matches `ready` (or whatever it is after `timeout` ms): pages
+ * fill in after their fetches, so reading right after a click can see a placeholder.
+ */
+export async function textWhen(
+  locator: { textContent(): Promise<string | null> },
+  ready: RegExp,
+  timeout = 5000,
+): Promise<string> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const text = (await locator.textContent()) ?? ''
+    if (ready.test(text) || Date.now() > deadline) return text
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

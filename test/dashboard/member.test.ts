@@ -3,7 +3,7 @@
 import t from 'tap'
 import { auth, createMember, createOwner } from '../helpers/fixtures.js'
 import { createWorkspace, exampleTemplateFiles, pushTemplate } from '../helpers/templates.js'
-import { browse, screenshot, serve } from './helpers.js'
+import { browse, screenshot, serve, textWhen } from './helpers.js'
 
 t.test('a member sees only their workspaces', async (t) => {
   const { app, base } = await serve(t)
@@ -54,7 +54,7 @@ t.test('a member sees only their workspaces', async (t) => {
   await page.locator('article[data-agent="main"]').waitFor()
   t.match(await page.locator('article[data-agent="main"]').textContent(), 'Run this command in PowerShell on the windows/amd64 machine')
   await page.getByRole('button', { name: 'Show' }).click()
-  t.match(await page.locator('#command-main').textContent({ timeout: 5000 }), /Invoke-WebRequest|iwr /i, 'the PowerShell form')
+  t.match(await textWhen(page.locator('#command-main'), /Invoke-WebRequest|iwr /i), /Invoke-WebRequest|iwr /i, 'the PowerShell form')
 
   // The server's validation error (a taken name) shows next to the name field.
   await page.goto('/workspaces/new')
