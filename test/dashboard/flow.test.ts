@@ -172,6 +172,8 @@ t.test('setup, import, create, attach, delete: all in the browser', async (t) =>
   t.match(warning, 'token is revoked')
   t.equal(await page.evaluate('document.activeElement?.textContent'), 'Cancel', 'focus starts on Cancel')
   await page.keyboard.press('Escape')
+  // The dialog closes on the next render, not necessarily before isVisible() looks.
+  await dialog.waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {})
   t.notOk(await dialog.isVisible(), 'Escape closes it')
   await page.getByRole('button', { name: 'Delete…' }).click()
   await screenshot(page, '08-delete-confirmation')
