@@ -8,7 +8,7 @@ import type { TokenSources } from './sessions.js'
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** How long a successful token lookup is reused (also the longest a lost NOTIFY can matter). */
+/** How long a successful token lookup is reused at most (also the longest a lost NOTIFY can matter). */
 export const AGENT_AUTH_CACHE_TTL_MS = 2000
 /** Lookups remembered at most; the oldest are dropped first. */
 const AGENT_AUTH_CACHE_ENTRIES = 20_000
@@ -62,7 +62,9 @@ export function createAgentAuth({ db, clock, cacheTtlMs = AGENT_AUTH_CACHE_TTL_M
   function remember(hash: string, found: AuthenticatedAgent, now: number): void {
     const expires = found.token.expiresAt?.getTime() ?? Infinity
     cache.delete(hash)
-    cache.set(hash, { found, until: Math.min(now + cacheTtlMs, expires) })
+    // Between half the TTL and all of it: lookups cached together (a fleet reconnecting,
+    // a burst of requests) do not all expire, and go back to the database, at once.
+    cache.set(hash, { found, until: Math.min(now + cacheTtlMs * (0.5 + Math.random() / 2), expires) })
     sweep(now)
     scheduleSweep()
   }
