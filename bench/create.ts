@@ -6,17 +6,14 @@
 //   writing the same rows in one transaction per workspace, 20 workers on 20
 //   connections, on the same database, in alternating rounds.
 // Target: Outpost ≥ 0.4 × the bare creates per second.
-import { readdir, stat } from 'node:fs/promises'
-import path from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import pg from 'pg'
 import { openDatabase } from '../src/db/client.js'
 import { users } from '../src/db/schema.js'
 import { createBody, createOwner, createWorkspace, pushTemplate } from './lib/api.js'
 import type { BarePgCreateInput, BarePgCreateResult } from './baselines/bare-pg-create.js'
-import { measuredRun, type Run } from './lib/compare.js'
+import { measuredRun, profileUnderLoad, type Run } from './lib/compare.js'
 import { logFile, logOffset, statementsSince } from './lib/pglog.js'
-import { summarise } from './lib/profile.js'
 import { adminQuery, createDatabase, runWorker, sleep, startOutpost, tempDir } from './lib/proc.js'
 import { median, round, type Benchmark } from './lib/report.js'
 import { templatePlanAt } from './lib/seed.js'
@@ -116,20 +113,11 @@ const bench: Benchmark = {
       const statements = await statementsSince(file, offset, database.name)
       await logged.stop()
       await adminQuery(database.url, `alter database ${database.name} reset log_statement`)
-      const profileDir = await tempDir('profile')
-      const profiled = await startOutpost({
-        databaseUrl: database.url,
-        binDir: bin.dir,
-        secretKey,
-        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir.dir}`],
-      })
-      const profiledRun = await measuredRun({ ...load, url: `${profiled.url}/api/v2/users/me/workspaces`, duration: 8 }, profiled.pid)
-      await profiled.stop()
-      const profiles = (await readdir(profileDir.dir)).filter((f) => f.endsWith('.cpuprofile'))
-      const sizes = await Promise.all(profiles.map(async (f) => ({ f, size: (await stat(path.join(profileDir.dir, f))).size })))
-      const main = sizes.sort((a, b) => b.size - a.size)[0]
-      const profileSummary = main ? summarise(path.join(profileDir.dir, main.f), 12) : '(no profile written)'
-      await profileDir.remove()
+      const { run: profiledRun, summary: profileSummary } = await profileUnderLoad(
+        (nodeArgs) => startOutpost({ databaseUrl: database.url, binDir: bin.dir, secretKey, nodeArgs }),
+        (url) => ({ ...load, url: `${url}/api/v2/users/me/workspaces` }),
+        8,
+      )
       const cost = await statementCost(database.url, owner.userId)
       const byKind = new Map<string, number>()
       for (const st of statements) {

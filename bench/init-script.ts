@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { compareThroughput } from './lib/compare.js'
+import { compareThroughput, profileUnderLoad } from './lib/compare.js'
 import { createDatabase, startBaseline, startOutpost, tempDir } from './lib/proc.js'
 import { median, round, type Benchmark } from './lib/report.js'
 
@@ -44,13 +44,32 @@ const bench: Benchmark = {
           { rounds: ROUNDS, seconds: SECONDS },
         )
         const errors = cmp.outpost.reduce((n, r) => n + r.non2xx + r.errors, 0)
+        const met = cmp.ratio >= 0.9 && errors === 0
+        const notes: string[] = []
+        if (!met) {
+          const { run, summary } = await profileUnderLoad(
+            (nodeArgs) => startOutpost({ databaseUrl: database.url, binDir: bin.dir, nodeArgs }),
+            (url) => ({ url: `${url}${PATH}`, connections: CONNECTIONS }),
+            8,
+          )
+          notes.push(
+            '',
+            `**Not met in this run.** What limits it is Outpost's CPU per request (above), which decides the ratio when the machine is busy enough that the servers, not the load generator, are the bottleneck. The route itself only picks a pre-rendered Buffer after one stat of the binary; the rest is the hooks every Outpost request passes (cookies, WebSocket upgrade check, long-segment and NUL guards, request id and security headers, a per-request child logger). Profile of the server under the same load (${round(run.rps, 0)} req/s, ${round(run.cpuUsPerRequest, 1)} µs per request):`,
+            '',
+            '```',
+            summary,
+            '```',
+            '',
+            'What would meet it on a busy machine: fewer or cheaper per-request hooks on this route (synchronous hooks instead of async ones, no child logger where nothing is logged).',
+          )
+        }
         return {
           checks: [
             {
               metric: 'requests/s vs bare Fastify (same bytes)',
               measured: `${round(cmp.ratio)}× (median of ${ROUNDS} rounds; ${round(median(cmp.outpost.map((r) => r.rps)), 0)} vs ${round(median(cmp.bare.map((r) => r.rps)), 0)} req/s)`,
               target: '≥ 0.9×',
-              met: cmp.ratio >= 0.9 && errors === 0,
+              met,
             },
 
           ],
@@ -60,6 +79,7 @@ const bench: Benchmark = {
             `Server CPU per request: bare ${round(median(cmp.bare.map((r) => r.cpuUsPerRequest)), 1)} µs, Outpost ${round(median(cmp.outpost.map((r) => r.cpuUsPerRequest)), 1)} µs (bare ÷ Outpost ${round(cmp.cpuRatio)}×). That is the requests/s ratio to expect where both servers are CPU-bound (a busy machine); where the load generator is the limit, as on a quiet machine, the requests/s ratio nears 1.`,
             '',
             cmp.table,
+            ...notes,
           ].join('\n'),
         }
       } finally {

@@ -2,8 +2,11 @@
 // autocannon (its own process), so both see the same machine load. Besides requests/s,
 // each run records the server process's CPU time per request, which the load of other
 // work on a shared machine disturbs much less than wall-clock throughput.
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
 import type { CannonInput, CannonResult } from './cannon.js'
-import { cpuMsOf, runWorker } from './proc.js'
+import { summarise } from './profile.js'
+import { cpuMsOf, runWorker, tempDir } from './proc.js'
 import { median, round } from './report.js'
 
 export function cannon(input: CannonInput): Promise<CannonResult> {
@@ -82,4 +85,33 @@ export function roundsTable(outpost: Run[], bare: Run[]): string {
     `| median | ${round(m(outpost, (r) => r.rps), 0)} | ${m(outpost, (r) => r.latency.p50)} / ${m(outpost, (r) => r.latency.p99)} | | ${round(m(outpost, (r) => r.cpuUsPerRequest), 1)} | ${round(m(bare, (r) => r.rps), 0)} | ${m(bare, (r) => r.latency.p50)} / ${m(bare, (r) => r.latency.p99)} | ${round(m(bare, (r) => r.cpuUsPerRequest), 1)} | ${round(median(outpost.map((r, i) => r.rps / bare[i]!.rps)))} |`,
   )
   return lines.join('\n')
+}
+
+/**
+ * A profile of the server under this load: `start` launches a server with the node
+ * arguments given, the load runs for `seconds`, the server stops (writing its profile),
+ * and the largest .cpuprofile (the main thread's) is summarised.
+ */
+export async function profileUnderLoad(
+  start: (nodeArgs: string[]) => Promise<{ url: string; pid: number; stop(): Promise<void> }>,
+  load: (url: string) => Omit<CannonInput, 'duration'>,
+  seconds: number,
+): Promise<{ run: Run; summary: string }> {
+  const dir = await tempDir('profile')
+  try {
+    const server = await start(['--cpu-prof', `--cpu-prof-dir=${dir.dir}`])
+    let run: Run
+    try {
+      run = await measuredRun({ ...load(server.url), duration: seconds }, server.pid)
+    } finally {
+      await server.stop()
+    }
+    const files = await Promise.all(
+      (await readdir(dir.dir)).filter((f) => f.endsWith('.cpuprofile')).map(async (f) => ({ f, size: (await stat(path.join(dir.dir, f))).size })),
+    )
+    const main = files.sort((a, b) => b.size - a.size)[0]
+    return { run, summary: main ? summarise(path.join(dir.dir, main.f), 12) : '(no profile written)' }
+  } finally {
+    await dir.remove()
+  }
 }
