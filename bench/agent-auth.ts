@@ -131,7 +131,7 @@ const bench: Benchmark = {
             ),
           ],
           details: [
-            `${AGENTS} agents' tokens in turn, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per side (alternating) after a 2 s warm-up each. Non-2xx or errors from Outpost: ${errors}. CPU per request, bare ÷ Outpost: ${round(cmp.cpuRatio)}×.`,
+            `${AGENTS} agents' tokens in turn, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per side (alternating) after a 2 s warm-up each. Non-2xx or errors from Outpost: ${errors}. Server CPU per request, bare ÷ Outpost: ${round(cmp.cpuRatio)}×, the requests/s ratio to expect (or less) when both servers are CPU-bound on a busy machine${cmp.cpuRatio < 0.5 ? ': under 0.5, so on a busy machine expect the throughput target not to be met' : ''}; p99 also grows with the machine's load (compare the bare route's).`,
             '',
             cmp.table,
             '',
