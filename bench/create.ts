@@ -144,7 +144,7 @@ const bench: Benchmark = {
               `| ${i + 1} | ${round(o.rps, 0)} | ${o.latency.p50} / ${o.latency.p99} | ${round(o.cpuUsPerRequest, 0)} | ${round(baseline[i]!.perSecond, 0)} | ${round(o.rps / baseline[i]!.perSecond)} |`,
           ),
           '',
-          `One create sends ${statements.length} statements (the bare script: 10, begin to commit): ${[...byKind].map(([k, c]) => `${c} × ${k}`).join(', ')}.`,
+          `One create sends ${statements.length} statements (the bare script: 10, begin to commit): ${[...byKind].map(([k, c]) => `${c} × ${k}`).join(', ')}. The session lookup reads the key with its user; one read brings the template, its active version, the import job's status, the organization and the owner's membership; the workspace's rows (workspace, job, logs, build, parameters, resources, agents, tokens) go in one statement of data-modifying CTEs, atomic as the bare script's transaction, and the response is built from the rows it returns; then the audit entry. The reads and the audit insert are prepared statements.`,
           '',
           `CPU profile of the server under the same load (${round(profiledRun.rps, 0)} creates/s, ${round(profiledRun.cpuUsPerRequest, 0)} µs of server CPU per create; \`node --cpu-prof\`, summarised by bench/lib/profile.ts):`,
           '',
@@ -157,7 +157,7 @@ const bench: Benchmark = {
             ? []
             : [
                 '',
-                `**Not met.** What limits it is the server's CPU per create (${round(median(outpost.map((o) => o.cpuUsPerRequest)), 0)} µs): a create sends ${statements.length} statements where the bare script sends 10 (the session lookup and the template, version, job and membership reads before the transaction; seven reads of the new workspace for the response after it; the audit entry), and each statement built with drizzle's query builder costs several times its SQL sent with bare pg (figures above). In the profile, drizzle-orm's own code is the largest share of JS time, and \`writev\` is the socket writes to Postgres, one or more per statement. What would meet it: prepared statements on the create path (usable inside the transaction, so prepared per connection rather than on the pool), one read instead of four before the transaction (template, active version, its job and the membership in one join), and the response built from the rows the transaction wrote (RETURNING) instead of read back: about 12 statements at the prepared cost. Not done here: it is a rewrite of the store layer, which other work is changing at the same time.`,
+                `**Not met.** What limits it is the server's CPU per create (${round(median(outpost.map((o) => o.cpuUsPerRequest)), 0)} µs): in the profile, \`writev\` (one socket write per statement and per response) and drizzle's query building are the largest shares. What would help next: caching the resolved platforms per template version and parameter values, and writing the audit entry in the same statement as the workspace.`,
               ]),
         ].join('\n'),
       }

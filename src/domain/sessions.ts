@@ -73,14 +73,14 @@ export function createSessionService({ db, clock }: { db: Db; clock: Clock }) {
       if (!token) throw errors.signedOut('Cookie "coder_session_token" or query parameter must be provided.')
       const parsed = parseApiKey(token)
       if ('error' in parsed) throw errors.signedOut(`Invalid API key format: ${parsed.error}`)
-      const key = await keyStore.findApiKeyById(db, parsed.id)
-      if (!key) throw errors.signedOut('API key is invalid.')
+      const found = await keyStore.findApiKeyWithUser(db, parsed.id)
+      if (!found) throw errors.signedOut('API key is invalid.')
+      const { key, user } = found
       if (!secretMatches(parsed.secret, key.hashedSecret)) throw errors.signedOut('API key secret is invalid.')
       const now = clock.now()
       if (key.expiresAt.getTime() <= now.getTime()) {
         throw errors.signedOut(`API key expired at ${JSON.stringify(key.expiresAt.toISOString())}.`)
       }
-      const user = await userStore.findUserById(db, key.userId)
       if (!user) throw errors.signedOut('API key is invalid.')
       if (user.status === 'suspended') throw errors.userInactive(user.status)
 

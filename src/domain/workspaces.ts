@@ -14,13 +14,7 @@ import type {
 } from '../sdk/workspaces.js'
 import { notifyRevocation, rotateAgentToken, type RevocationEvent } from '../store/agents.js'
 import * as jobStore from '../store/jobs.js'
-import { isOrganizationMember } from '../store/organizations.js'
-import {
-  currentTokenOfAgent,
-  insertAgents,
-  insertAgentTokens,
-  insertResources,
-} from '../store/resources.js'
+import { currentTokenOfAgent } from '../store/resources.js'
 import * as templateStore from '../store/templates.js'
 import { findUserByUsername } from '../store/users.js'
 import * as workspaceStore from '../store/workspaces.js'
@@ -107,37 +101,36 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     return view(db, row.id)
   }
 
-  /** The template version a create request names, checked for everything creation needs. */
-  async function versionToBuild(
-    req: CreateWorkspaceRequest,
-  ): Promise<{ template: TemplateRow; version: TemplateVersionRow }> {
+  /**
+   * The template version a create request names, with its template, organization and the
+   * owner's membership, checked for everything creation needs.
+   */
+  async function buildSource(req: CreateWorkspaceRequest, ownerId: string): Promise<workspaceStore.BuildSource> {
     const templateId = given(req.template_id)
     const versionId = given(req.template_version_id)
     if (templateId && versionId) throw errors.templateAndVersion()
-    let template: TemplateRow | undefined
-    let version: TemplateVersionRow | undefined
-    if (versionId) {
-      version = await templateStore.findTemplateVersionById(db, versionId)
-      if (!version) throw errors.unknownVersion(versionId)
-      if (!version.templateId) throw errors.versionWithoutTemplate(versionId)
-      template = await templateStore.findTemplateById(db, version.templateId)
-    } else if (templateId) {
-      template = await templateStore.findTemplateById(db, templateId)
-      if (!template) throw errors.unknownTemplate(templateId)
-      version = await templateStore.findTemplateVersionById(db, template.activeVersionId)
-    } else {
-      throw errors.templateOrVersionRequired()
-    }
-    if (!template || !version) throw errors.unknownTemplate(templateId ?? versionId ?? '')
+    if (!templateId && !versionId) throw errors.templateOrVersionRequired()
+    const source = await workspaceStore.findBuildSource(db, versionId ? { versionId } : { templateId: templateId! }, ownerId)
+    if (!source) throw await missingVersion(templateId, versionId)
+    const { template, version } = source
     if (template.deleted) throw errors.templateDeleted(template.name)
     if (template.deprecationMessage) throw errors.templateDeprecated(template.name)
     if (template.requireActiveVersion && version.id !== template.activeVersionId) {
       throw errors.validation([{ field: 'template_version_id', detail: 'This template requires its active version.' }])
     }
-    const job = await jobStore.findJobById(db, version.jobId)
-    if (job?.status !== 'succeeded') throw errors.versionNotImported(version.id)
+    if (source.jobStatus !== 'succeeded') throw errors.versionNotImported(version.id)
     if (!version.hasExternalAgent) throw errors.noExternalAgent(version.id)
-    return { template, version }
+    return source
+  }
+
+  /** Why no template version with a template was found for what a create request names. */
+  async function missingVersion(templateId: string | undefined, versionId: string | undefined): Promise<Error> {
+    if (versionId) {
+      const version = await templateStore.findTemplateVersionById(db, versionId)
+      if (!version) return errors.unknownVersion(versionId)
+      if (!version.templateId) return errors.versionWithoutTemplate(versionId)
+    }
+    return errors.unknownTemplate(templateId ?? versionId ?? '')
   }
 
   function checkCreateFields(req: CreateWorkspaceRequest): void {
@@ -167,11 +160,11 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     ): Promise<Workspace> {
       if (!can(actor, 'create', { type: 'workspace', ownerId: owner.id })) throw errors.forbiddenCreate()
       checkCreateFields(req)
-      const { template, version } = await versionToBuild(req)
+      const { template, version, organization, ownerIsMember } = await buildSource(req, owner.id)
       if (scope.organizationId && template.organizationId !== scope.organizationId) {
         throw errors.validation([{ field: 'template_id', detail: 'The template belongs to another organization.' }])
       }
-      if (!(await isOrganizationMember(db, template.organizationId, owner.id))) throw errors.cannotUseTemplate(template.name)
+      if (!ownerIsMember) throw errors.cannotUseTemplate(template.name)
       const analysis = analysisOf(version)
       const values = resolveParameterValues(analysis.parameters, req.rich_parameter_values ?? [])
       const platforms = resolveSupportedPlatforms(analysis, values)
@@ -191,9 +184,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         now,
         deps.secretKey,
       )
+      let created: Awaited<ReturnType<typeof workspaceStore.insertExternalWorkspace>>
       try {
-        await db.transaction(async (tx) => {
-          await workspaceStore.insertWorkspace(tx, {
+        created = await workspaceStore.insertExternalWorkspace(db, {
+          workspace: {
             id: workspaceId,
             organizationId: template.organizationId,
             ownerId: owner.id,
@@ -205,10 +199,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
             lastUsedAt: now,
             createdAt: now,
             updatedAt: now,
-          })
-          await jobStore.insertJob(tx, buildJob(jobId, template.organizationId, actor.user.id, version.fileId, buildId, version.id, now, clock.now()))
-          await jobStore.insertJobLogs(tx, log.rows)
-          await workspaceStore.insertBuild(tx, {
+          },
+          job: buildJob(jobId, template.organizationId, actor.user.id, version.fileId, buildId, version.id, now, clock.now()),
+          logs: log.rows,
+          build: {
             id: buildId,
             workspaceId,
             templateVersionId: version.id,
@@ -220,17 +214,19 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
             hasExternalAgent: true,
             createdAt: now,
             updatedAt: now,
-          })
-          await workspaceStore.insertBuildParameters(tx, buildId, values)
-          await insertResources(tx, materialised.resources)
-          await insertAgents(tx, materialised.agents)
-          await insertAgentTokens(tx, materialised.tokens)
+          },
+          parameters: values.map((v) => ({ buildId, name: v.name, value: v.value })),
+          resources: materialised.resources,
+          agents: materialised.agents,
+          tokens: materialised.tokens,
         })
       } catch (err) {
         if (isUniqueViolation(err, 'workspaces_owner_name_key')) throw errors.workspaceNameTaken(req.name)
         throw err
       }
-      return toWorkspace(await view(db, workspaceId), statusClock())
+      // The response is built from the rows as stored, not read back.
+      const latest = { build: created.build, job: created.job, version, initiator: actor.user, resources: created.resources }
+      return toWorkspace({ workspace: created.workspace, owner, organization, template, latest }, statusClock())
     },
 
     async get(actor: Actor, id: string, includeDeleted: boolean): Promise<Workspace> {

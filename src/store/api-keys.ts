@@ -1,14 +1,25 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Queryable } from '../db/client.js'
-import { apiKeys, users, type ApiKeyRow, type NewApiKeyRow } from '../db/schema.js'
+import { prepared } from '../db/prepared.js'
+import { apiKeys, users, type ApiKeyRow, type NewApiKeyRow, type UserRow } from '../db/schema.js'
 
 export async function insertApiKey(q: Queryable, key: NewApiKeyRow): Promise<ApiKeyRow> {
   const [row] = await q.insert(apiKeys).values(key).returning()
   return row!
 }
 
-export async function findApiKeyById(q: Queryable, id: string): Promise<ApiKeyRow | undefined> {
-  const [row] = await q.select().from(apiKeys).where(eq(apiKeys.id, id))
+const keyWithUser = prepared((q) =>
+  q
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.id, sql.placeholder('id')))
+    .prepare('find_api_key_with_user'),
+)
+
+/** A key and its user, in one query (every authenticated request reads both). */
+export async function findApiKeyWithUser(q: Queryable, id: string): Promise<{ key: ApiKeyRow; user: UserRow | null } | undefined> {
+  const [row] = await keyWithUser(q).execute({ id })
   return row
 }
 

@@ -1,9 +1,22 @@
-import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, gte, inArray, lte, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../db/client.js'
+import { prepared } from '../db/prepared.js'
 import { auditLogs, type AuditLogRow } from '../db/schema.js'
 
+const insertRow = prepared((q) =>
+  q
+    .insert(auditLogs)
+    .values(
+      Object.fromEntries(Object.keys(getTableColumns(auditLogs)).map((key) => [key, sql.placeholder(key)])) as {
+        [K in keyof AuditLogRow]: Placeholder<K>
+      },
+    )
+    .prepare('insert_audit_log'),
+)
+
+/** Every audited request writes one: prepared, with every column given. */
 export async function insertAuditLog(q: Queryable, row: AuditLogRow): Promise<void> {
-  await q.insert(auditLogs).values(row)
+  await insertRow(q).execute(row)
 }
 
 export interface AuditFilter {

@@ -55,10 +55,6 @@ export async function resourcesOfJobs(
   return result
 }
 
-export async function insertAgentTokens(q: Queryable, rows: readonly WorkspaceAgentTokenRow[]): Promise<void> {
-  if (rows.length > 0) await q.insert(workspaceAgentTokens).values([...rows])
-}
-
 /** The agent's current token (the newest one not retired by a rotation). */
 export async function currentTokenOfAgent(q: Queryable, agentId: string): Promise<WorkspaceAgentTokenRow | undefined> {
   const [row] = await q

@@ -1,7 +1,11 @@
 import { and, asc, desc, eq, gt, inArray, isNull, max, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../db/client.js'
+import { insertAll } from '../db/insert-all.js'
+import { prepared } from '../db/prepared.js'
 import {
+  organizationMembers,
   organizations,
+  provisionerJobLogs,
   provisionerJobs,
   templates,
   templateVersions,
@@ -12,7 +16,9 @@ import {
   workspaceBuilds,
   workspaceResources,
   workspaces,
+  type NewProvisionerJobRow,
   type OrganizationRow,
+  type ProvisionerJobLogRow,
   type ProvisionerJobRow,
   type TemplateRow,
   type TemplateVersionRow,
@@ -20,9 +26,10 @@ import {
   type WorkspaceAgentRow,
   type WorkspaceAgentTokenRow,
   type WorkspaceBuildRow,
+  type WorkspaceResourceRow,
   type WorkspaceRow,
 } from '../db/schema.js'
-import { resourcesOfJobs, type ResourceWithAgents } from './resources.js'
+import { resourcesOfJobs, type NewAgentRow, type ResourceWithAgents } from './resources.js'
 
 export type NewWorkspaceRow = typeof workspaces.$inferInsert
 export type NewWorkspaceBuildRow = typeof workspaceBuilds.$inferInsert
@@ -260,9 +267,96 @@ export async function findWorkspaceByOwnerAndName(
   return deleted
 }
 
-export async function insertWorkspace(q: Queryable, row: NewWorkspaceRow): Promise<WorkspaceRow> {
-  const [inserted] = await q.insert(workspaces).values(row).returning()
-  return inserted!
+/** What a new workspace's first build is made from, with whether its owner may use the template. */
+export interface BuildSource {
+  template: TemplateRow
+  version: TemplateVersionRow
+  jobStatus: ProvisionerJobRow['status']
+  organization: OrganizationRow
+  ownerIsMember: boolean
+}
+
+function buildSourceQuery(q: Queryable, by: 'version' | 'template') {
+  return q
+    .select({
+      template: templates,
+      version: templateVersions,
+      jobStatus: provisionerJobs.status,
+      organization: organizations,
+      member: organizationMembers.userId,
+    })
+    .from(templateVersions)
+    .innerJoin(templates, eq(templates.id, templateVersions.templateId))
+    .innerJoin(provisionerJobs, eq(provisionerJobs.id, templateVersions.jobId))
+    .innerJoin(organizations, eq(organizations.id, templates.organizationId))
+    .leftJoin(
+      organizationMembers,
+      and(eq(organizationMembers.organizationId, templates.organizationId), eq(organizationMembers.userId, sql.placeholder('ownerId'))),
+    )
+    .where(
+      by === 'version'
+        ? eq(templateVersions.id, sql.placeholder('id'))
+        : and(eq(templates.id, sql.placeholder('id')), eq(templateVersions.id, templates.activeVersionId)),
+    )
+}
+const buildSourceByVersion = prepared((q) => buildSourceQuery(q, 'version').prepare('find_build_source_by_version'))
+const buildSourceByTemplate = prepared((q) => buildSourceQuery(q, 'template').prepare('find_build_source_by_template'))
+
+/**
+ * The template version a create names (by id, or the template's active version), with its
+ * template, import job status, organization and the owner's membership, in one query.
+ * Undefined when there is no such version belonging to a template.
+ */
+export async function findBuildSource(
+  q: Queryable,
+  names: { templateId: string } | { versionId: string },
+  ownerId: string,
+): Promise<BuildSource | undefined> {
+  const [row] =
+    'versionId' in names
+      ? await buildSourceByVersion(q).execute({ id: names.versionId, ownerId })
+      : await buildSourceByTemplate(q).execute({ id: names.templateId, ownerId })
+  if (!row) return undefined
+  const { member, ...found } = row
+  return { ...found, ownerIsMember: member !== null }
+}
+
+export interface NewExternalWorkspace {
+  workspace: NewWorkspaceRow
+  job: NewProvisionerJobRow
+  logs: readonly ProvisionerJobLogRow[]
+  build: NewWorkspaceBuildRow
+  parameters: readonly { buildId: string; name: string; value: string }[]
+  resources: readonly WorkspaceResourceRow[]
+  agents: readonly NewAgentRow[]
+  tokens: readonly WorkspaceAgentTokenRow[]
+}
+
+/**
+ * Writes a new workspace with its first build, job, logs, parameters, resources, agents
+ * and tokens atomically, in one statement, and returns the rows as stored (resources
+ * and agents in the order resourcesOfJobs reads them).
+ */
+export async function insertExternalWorkspace(
+  q: Queryable,
+  rows: NewExternalWorkspace,
+): Promise<{ workspace: WorkspaceRow; build: WorkspaceBuildRow; job: ProvisionerJobRow; resources: ResourceWithAgents[] }> {
+  const [[workspace], [job], , [build], , resources, agents] = await insertAll(q, [
+    { table: workspaces, rows: [rows.workspace] },
+    { table: provisionerJobs, rows: [rows.job] },
+    { table: provisionerJobLogs, rows: rows.logs },
+    { table: workspaceBuilds, rows: [rows.build] },
+    { table: workspaceBuildParameters, rows: rows.parameters },
+    { table: workspaceResources, rows: rows.resources, orderBy: 'type, name, id' },
+    { table: workspaceAgents, rows: rows.agents, orderBy: 'name' },
+    { table: workspaceAgentTokens, rows: rows.tokens },
+  ] as const)
+  return {
+    workspace: workspace!,
+    job: job!,
+    build: build!,
+    resources: resources.map((resource) => ({ resource, agents: agents.filter((a) => a.resourceId === resource.id) })),
+  }
 }
 
 /** Marks a live workspace deleted; false when it already was (a concurrent delete got there first). */
@@ -278,14 +372,6 @@ export async function markWorkspaceDeleted(q: Queryable, id: string, now: Date):
 export async function insertBuild(q: Queryable, row: NewWorkspaceBuildRow): Promise<WorkspaceBuildRow> {
   const [inserted] = await q.insert(workspaceBuilds).values(row).returning()
   return inserted!
-}
-
-export async function insertBuildParameters(
-  q: Queryable,
-  buildId: string,
-  values: readonly { name: string; value: string }[],
-): Promise<void> {
-  if (values.length > 0) await q.insert(workspaceBuildParameters).values(values.map((v) => ({ buildId, ...v })))
 }
 
 export async function listBuildParameters(q: Queryable, buildId: string): Promise<{ name: string; value: string }[]> {
