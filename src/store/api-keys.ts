@@ -12,12 +12,12 @@ const keyWithUser = prepared((q) =>
   q
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
-    .leftJoin(users, eq(users.id, apiKeys.userId))
+    .leftJoin(users, and(eq(users.id, apiKeys.userId), eq(users.deleted, false)))
     .where(eq(apiKeys.id, sql.placeholder('id')))
     .prepare('find_api_key_with_user'),
 )
 
-/** A key and its user, in one query (every authenticated request reads both). */
+/** A key and its user unless deleted, in one query (every authenticated request reads both). */
 export async function findApiKeyWithUser(q: Queryable, id: string): Promise<{ key: ApiKeyRow; user: UserRow | null } | undefined> {
   const [row] = await keyWithUser(q).execute({ id })
   return row
