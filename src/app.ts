@@ -31,6 +31,7 @@ import nulGuard from './plugins/nul-guard.js'
 import { clientErrorHandler, frameworkErrors, longSegmentGuard, MAX_PARAM_LENGTH } from './plugins/framework-errors.js'
 import { authFailureLimit, rateLimits } from './plugins/rate-limits.js'
 import securityHeaders from './plugins/security-headers.js'
+import uuidParams from './plugins/uuid-params.js'
 import agentBinaryRoutes from './routes/agent-binaries.js'
 import agentRoutes from './routes/agents.js'
 import auditRoutes from './routes/audit.js'
@@ -155,6 +156,7 @@ export async function buildApp({ config, database, logger, clock = systemClock }
 
   await app.register(errorHandling)
   await app.register(nulGuard)
+  await app.register(uuidParams)
   await app.register(securityHeaders)
   await app.register(longSegmentGuard)
   await app.register(rateLimits, {

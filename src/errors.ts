@@ -47,6 +47,8 @@ export const errors = {
   forbidden: () => new ApiError(403, 'Forbidden.', FORBIDDEN_DETAIL),
   signedOut: (detail: string) => new ApiError(401, SIGNED_OUT_MESSAGE, detail),
   validation: (validations: Validation[]) => new ApiError(400, 'Validation failed.', undefined, validations),
+  /** A path parameter that is not a UUID; `param` is its name, as Coder's message has it. */
+  invalidUuid: (param: string, reason: string) => new ApiError(400, `Invalid UUID ${JSON.stringify(param)}.`, reason),
   invalidJson: (detail: string) => new ApiError(400, 'Request body must be valid JSON.', detail),
   badSearch: (message: string, validations: Validation[]) => new ApiError(400, message, undefined, validations),
   invalidQuery: (validations: Validation[]) =>

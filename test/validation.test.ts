@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
 import { assertError, auth, createOwner, createUser, SIGNED_OUT, STRONG_PASSWORD } from './helpers/fixtures.js'
+import { mustCreateWorkspace, pushExample } from './helpers/workspaces.js'
 
 const JSON_TYPE = { 'content-type': 'application/json' }
 const MIB = 1024 * 1024
@@ -338,4 +339,38 @@ t.test('every error is JSON with only message, detail and validations', async (t
     }
   }
   t.strictSame([...statuses].sort(), [400, 401, 403, 404, 409, 413, 415], 'every client error status was seen')
+})
+
+// Coder's parameter middleware (coderd/httpmw parseUUID): Go's uuid.Parse reads the id,
+// so its other spellings work, and a malformed one is `Invalid UUID "<param>".`.
+t.test('UUID path parameters are read as Coder reads them', async (t) => {
+  const { app } = await buildTestApp(t)
+  const owner = await createOwner(app)
+  const { templateId } = await pushExample(app, owner.token)
+  const workspace = await mustCreateWorkspace(app, owner.token, 'uuids', templateId)
+  const id: string = workspace.id
+  const get = (url: string, headers: Record<string, string> = auth(owner.token)) => app.inject({ url, headers })
+
+  for (const spelling of [id, id.toUpperCase(), `urn:uuid:${id}`, `URN:UUID:${id}`, `{${id}}`, id.replace(/-/g, '')]) {
+    const res = await get(`/api/v2/workspaces/${encodeURIComponent(spelling)}`)
+    t.equal(res.statusCode, 200, `${spelling} is the workspace`)
+    t.equal(res.json().id, id, `${spelling}: its canonical id`)
+  }
+  const invalid = (param: string, detail: string) => ({ message: `Invalid UUID ${JSON.stringify(param)}.`, detail })
+  const cases: Array<[string, string, string]> = [
+    ['/api/v2/workspaces/abc', 'workspace', 'invalid UUID length: 3'],
+    [`/api/v2/workspaces/${id.slice(0, -1)}x`, 'workspace', 'invalid UUID format'],
+    [`/api/v2/workspaces/${id.replace(/-/g, '_')}`, 'workspace', 'invalid UUID format'],
+    [`/api/v2/workspaces/${encodeURIComponent(`urn:uid:x${id}`)}`, 'workspace', 'invalid urn prefix: "urn:uid:x"'],
+    [`/api/v2/workspaces/${encodeURIComponent(`(${id})`)}`, 'workspace', 'invalid UUID format'],
+    [`/api/v2/workspaces/${encodeURIComponent('é'.repeat(18))}`, 'workspace', 'invalid UUID format'],
+    [`/api/v2/workspaces/${id}/external-agent/main/credentials`.replace(id, 'nope'), 'workspace', 'invalid UUID length: 4'],
+    ['/api/v2/templates/1234', 'template', 'invalid UUID length: 4'],
+    ['/api/v2/templateversions/x', 'templateversion', 'invalid UUID length: 1'],
+    ['/api/v2/workspacebuilds/x', 'workspacebuild', 'invalid UUID length: 1'],
+    ['/api/v2/workspaceagents/x', 'workspaceagent', 'invalid UUID length: 1'],
+    ['/api/v2/files/x', 'fileID', 'invalid UUID length: 1'],
+  ]
+  for (const [url, param, detail] of cases) assertError(t, await get(url), 400, invalid(param, detail), url)
+  assertError(t, await get('/api/v2/workspaces/abc', {}), 401, { message: SIGNED_OUT, detail: 'Cookie "coder_session_token" or query parameter must be provided.' }, 'authentication comes first')
 })
