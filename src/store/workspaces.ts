@@ -444,8 +444,8 @@ export interface AuthenticatedAgent {
  * (or inside a rotation's grace period), the agent belongs to the latest build, and the
  * workspace is not deleted. One indexed query: this runs on every agent request.
  */
-export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now: Date): Promise<AuthenticatedAgent | undefined> {
-  const [row] = await q
+const agentByTokenHash = prepared((q) =>
+  q
     .select({
       agent: workspaceAgents,
       token: workspaceAgentTokens,
@@ -461,11 +461,16 @@ export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now:
     .innerJoin(users, eq(users.id, workspaces.ownerId))
     .where(
       and(
-        eq(workspaceAgentTokens.tokenHash, tokenHash),
-        or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, now)),
+        eq(workspaceAgentTokens.tokenHash, sql.placeholder('tokenHash')),
+        or(isNull(workspaceAgentTokens.expiresAt), gt(workspaceAgentTokens.expiresAt, sql.placeholder('now'))),
         eq(workspaces.deleted, false),
         isLatestBuild,
       ),
     )
+    .prepare('find_agent_by_token_hash'),
+)
+
+export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now: Date): Promise<AuthenticatedAgent | undefined> {
+  const [row] = await agentByTokenHash(q).execute({ tokenHash, now })
   return row
 }
