@@ -108,8 +108,9 @@ export async function buildApp({ config, database, logger, clock = systemClock }
   // The API takes JSON (and tar uploads); a text/plain body is refused with 415 like any other.
   app.removeContentTypeParser('text/plain')
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id)
+    done(null, payload)
   })
 
   const { db } = database

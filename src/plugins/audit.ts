@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuditAction, AuditEntry, AuditResourceType, AuditService } from '../domain/audit.js'
 
@@ -21,7 +21,7 @@ declare module 'fastify' {
 export default fp(
   async function auditing(app: FastifyInstance, opts: { audit: AuditService }) {
     app.decorateRequest('audited', null)
-    app.addHook('onSend', async (request, reply, payload) => {
+    const writeEntry = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const spec = request.routeOptions.config.audit
       if (!spec) return payload
       try {
@@ -39,6 +39,12 @@ export default fp(
         request.log.error({ err }, 'audit entry could not be written')
       }
       return payload
+    }
+    // Only the routes that opt in carry the hook: the others pay nothing for it.
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.audit) return
+      const existing = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
+      route.onSend = [...existing, writeEntry]
     })
   },
   { name: 'audit', dependencies: ['auth'] },

@@ -62,12 +62,11 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
  */
 export const longSegmentGuard = fp(
   async function longSegmentGuard(app: FastifyInstance) {
-    app.addHook('onRequest', async (request) => {
-      if (request.url.length <= MAX_PARAM_LENGTH) return
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.url.length <= MAX_PARAM_LENGTH) return done()
       const path = request.url.split('?', 1)[0]!
-      if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
-        throw errors.pathParamTooLong(MAX_PARAM_LENGTH)
-      }
+      if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) return done(errors.pathParamTooLong(MAX_PARAM_LENGTH))
+      done()
     })
   },
   { name: 'long-segment-guard' },

@@ -33,14 +33,16 @@ export function nulField(value: unknown): string | undefined {
  */
 export default fp(
   async function nulGuard(app: FastifyInstance) {
-    app.addHook('preValidation', async (request) => {
-      if (request.is404) return
+    // Callback style, not async: every request passes here, and a promise per hook shows.
+    app.addHook('preValidation', (request, _reply, done) => {
+      if (request.is404) return done()
       const inParams = nulField(request.params)
-      if (inParams !== undefined) throw errors.validation([{ field: inParams || 'params', detail: NUL_DETAIL }])
+      if (inParams !== undefined) return done(errors.validation([{ field: inParams || 'params', detail: NUL_DETAIL }]))
       const inQuery = nulField(request.query)
-      if (inQuery !== undefined) throw errors.invalidQuery([{ field: inQuery || 'query', detail: NUL_DETAIL }])
+      if (inQuery !== undefined) return done(errors.invalidQuery([{ field: inQuery || 'query', detail: NUL_DETAIL }]))
       const inBody = nulField(request.body)
-      if (inBody !== undefined) throw errors.validation([{ field: inBody || 'body', detail: NUL_DETAIL }])
+      if (inBody !== undefined) return done(errors.validation([{ field: inBody || 'body', detail: NUL_DETAIL }]))
+      done()
     })
   },
   { name: 'nul-guard' },

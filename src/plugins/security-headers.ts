@@ -28,7 +28,8 @@ export const HTML_CSP = [
  */
 export default fp(
   async function securityHeaders(app: FastifyInstance) {
-    app.addHook('onSend', async (_request, reply) => {
+    // Callback style, not async: every response passes here, and a promise per hook shows.
+    app.addHook('onSend', (_request, reply, payload, done) => {
       void reply.header('x-content-type-options', 'nosniff')
       const type = reply.getHeader('content-type')
       if (typeof type === 'string' && /^text\/html\b/i.test(type)) {
@@ -38,6 +39,7 @@ export default fp(
           'referrer-policy': 'no-referrer',
         })
       }
+      done(null, payload)
     })
   },
   { name: 'security-headers' },
