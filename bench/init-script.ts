@@ -54,7 +54,7 @@ const bench: Benchmark = {
           )
           notes.push(
             '',
-            `**Not met in this run.** What limits it is Outpost's CPU per request (above), which decides the ratio when the machine is busy enough that the servers, not the load generator, are the bottleneck. The route itself only picks a pre-rendered Buffer after one stat of the binary; the rest is the hooks every Outpost request passes (cookies, WebSocket upgrade check, long-segment and NUL guards, request id and security headers, a per-request child logger). Profile of the server under the same load (${round(run.rps, 0)} req/s, ${round(run.cpuUsPerRequest, 1)} µs per request):`,
+            `**Not met in this run.** What limits it is Outpost's CPU per request (above), which decides the ratio when the machine is busy enough that the servers, not the load generator, are the bottleneck. The route itself only picks a pre-rendered Buffer (its binary stat-checked at most once a second while the directory is watched); the rest is the hooks every Outpost request passes (cookies, long-segment and NUL guards, request id and security headers, a per-request child logger, the params schema). Profile of the server under the same load (${round(run.rps, 0)} req/s, ${round(run.cpuUsPerRequest, 1)} µs per request):`,
             '',
             '```',
             summary,

@@ -225,16 +225,18 @@ t.test('checksums: computed once at start, again only when a file changes; the i
   t.same(res.rawPayload, second)
   t.equal(await scriptSha(), sha256(second), 'the script pins the new checksum')
 
-  // Replaced by rename (as an installer does), same size: a new inode.
+  // Replaced by rename (as an installer does), same size: a new inode. The script route
+  // trusts a stat from the last second while the directory is watched, and the watch
+  // forgets it as soon as its event arrives: the script follows without any binary request.
   const third = fakeBinary(200_000)
   await writeFile(`${file}.new`, third)
   await rename(`${file}.new`, file)
-  t.equal(await scriptSha(), sha256(third), 'a fetched script pins it')
+  t.ok(await eventually(async () => (await scriptSha()) === sha256(third)), 'a fetched script pins it')
   t.equal((await app.inject({ method: 'GET', url: '/bin/coder-linux-amd64' })).headers.etag, `"${sha256(third)}"`)
 
   // Removed: the script is still served, without a checksum.
   await rm(file)
-  t.equal(await scriptSha(), '')
+  t.ok(await eventually(async () => (await scriptSha()) === ''), 'the script no longer pins a checksum')
   t.equal((await app.inject({ method: 'GET', url: '/bin/coder-linux-amd64' })).statusCode, 404)
 
   // Installed again, noticed by the directory watch without any request.
@@ -275,6 +277,23 @@ t.test('createAgentBinaries: checksum, change events, a directory that appears l
   await rm(path.join(dir, 'coder-darwin-arm64'))
   t.equal(await binaries.check('darwin', 'arm64'), undefined)
   t.same(changes.find((c) => c.name === 'coder-darwin-arm64' && c.sha256 === undefined)?.os, 'darwin', 'removal is a change')
+})
+
+t.test('checkWatched: the stat is skipped only while the directory is watched', async (t) => {
+  const dir = await tempDir(t, 'outpost-bins-')
+  const file = path.join(dir, 'coder-linux-amd64')
+  await writeFile(file, 'one')
+  const unwatched = await createAgentBinaries(dir, { watch: false })
+  t.teardown(() => unwatched.close())
+  await writeFile(file, 'two!')
+  t.equal(await unwatched.checkWatched('linux', 'amd64'), sha256('two!'), 'unwatched: every call stats')
+  const watched = await createAgentBinaries(dir)
+  t.teardown(() => watched.close())
+  t.equal(await watched.checkWatched('linux', 'amd64'), sha256('two!'))
+  await writeFile(file, 'three')
+  t.ok(await eventually(async () => (await watched.checkWatched('linux', 'amd64')) === sha256('three')), 'watched: the event forgets the verdict')
+  await rm(file)
+  t.ok(await eventually(async () => (await watched.checkWatched('linux', 'amd64')) === undefined), 'a removal too')
 })
 
 t.test('header helpers', async (t) => {

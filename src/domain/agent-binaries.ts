@@ -71,6 +71,12 @@ export interface AgentBinaries {
    * changed since the last hash. Returns the current SHA-256, or undefined when missing.
    */
   check(os: string, arch: string): Promise<string | undefined>
+  /**
+   * `check`, skipping the stat when one found the binary unchanged less than
+   * `VERIFIED_FOR_MS` ago and the directory is watched: fs.watch forgets that verdict the
+   * moment the file changes. For the init script, which every attaching machine fetches.
+   */
+  checkWatched(os: string, arch: string): Promise<string | undefined>
   /** Opens a binary for streaming (the caller closes `handle`); undefined when missing. */
   open(os: string, arch: string): Promise<OpenBinary | undefined>
   /** `check` for every platform. */
@@ -81,7 +87,7 @@ export interface AgentBinaries {
 }
 
 export interface AgentBinaryOptions {
-  /** Watch the directory with fs.watch (the per-request stat catches what it misses). Default true. */
+  /** Watch the directory with fs.watch (the stats of `check` catch what it misses). Default true. */
   watch?: boolean
   /** Told about unexpected errors (a directory that cannot be watched is not one). */
   onError?: (err: unknown) => void
@@ -90,6 +96,8 @@ export interface AgentBinaryOptions {
 }
 
 const WATCH_DEBOUNCE_MS = 50
+/** How long a stat's "unchanged" holds while fs.watch watches (a safety net if an event is missed). */
+export const VERIFIED_FOR_MS = 1000
 
 async function sha256Of(handle: FileHandle): Promise<string> {
   const hash = createHash('sha256')
@@ -116,6 +124,8 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
   const known = new Map<string, Known>()
   const hashing = new Map<string, Promise<string>>()
   const listeners = new Set<(change: BinaryChange) => void>()
+  /** When `check` last saw each file (by name) as it is recorded; cleared by the watch. */
+  const verifiedAt = new Map<string, number>()
   const onError = options.onError ?? (() => {})
   let watcher: FSWatcher | undefined
   let debounce: NodeJS.Timeout | undefined
@@ -126,6 +136,7 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
   function record(os: string, arch: string, next: Known | undefined): void {
     const name = agentBinaryName(os, arch)
     const previous = known.get(name)
+    verifiedAt.set(name, Date.now())
     if (next) known.set(name, next)
     else known.delete(name)
     if (previous?.sha256 === next?.sha256) return
@@ -206,12 +217,22 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
       } catch {
         stats = undefined
       }
-      if (stats?.isFile() && sameFile(cached.fingerprint, fingerprintOf(stats))) return cached.sha256
+      if (stats?.isFile() && sameFile(cached.fingerprint, fingerprintOf(stats))) {
+        verifiedAt.set(agentBinaryName(os, arch), Date.now())
+        return cached.sha256
+      }
     }
     const opened = await openBinary(os, arch)
     if (!opened) return undefined
     await opened.handle.close()
     return opened.sha256
+  }
+
+  async function checkWatched(os: string, arch: string): Promise<string | undefined> {
+    const name = agentBinaryName(os, arch)
+    const at = verifiedAt.get(name)
+    if (watcher && at !== undefined && Date.now() - at < VERIFIED_FOR_MS) return known.get(name)?.sha256
+    return check(os, arch)
   }
 
   async function refresh(): Promise<void> {
@@ -221,7 +242,10 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
 
   function startWatching(): void {
     try {
-      watcher = watch(dir, { persistent: false }, () => {
+      watcher = watch(dir, { persistent: false }, (_event, filename) => {
+        // At once, before the debounced refresh: the next checkWatched stats again.
+        if (filename) verifiedAt.delete(String(filename))
+        else verifiedAt.clear()
         if (debounce) clearTimeout(debounce)
         debounce = setTimeout(() => {
           debounce = undefined
@@ -231,11 +255,12 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
       })
       watcher.on('error', () => {
         // The directory went away: stop watching; the next refresh watches it again.
+        verifiedAt.clear()
         watcher?.close()
         watcher = undefined
       })
     } catch {
-      // No directory yet (or no inotify): the per-request stat still notices new files.
+      // No directory yet (or no inotify): checkWatched then stats on every call, as check does.
       watcher = undefined
     }
   }
@@ -248,6 +273,7 @@ export async function createAgentBinaries(dir: string, options: AgentBinaryOptio
     checksum: (os, arch) => known.get(agentBinaryName(os, arch))?.sha256,
     missing: () => AGENT_BINARY_NAMES.filter((name) => !known.has(name)),
     check,
+    checkWatched,
     open: openBinary,
     refresh,
     onChange(listener) {

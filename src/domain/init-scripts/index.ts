@@ -28,7 +28,7 @@ export interface InitScript {
 }
 
 export interface InitScripts {
-  /** The current script of a supported platform (stat-checks its binary first); undefined otherwise. */
+  /** The current script of a supported platform (checks its binary first); undefined otherwise. */
   get(os: string, arch: string): Promise<InitScript | undefined>
   /** The script as last rendered, without looking at the binary. */
   current(os: string, arch: string): InitScript | undefined
@@ -74,8 +74,9 @@ export function createInitScripts({ accessUrl, binaries }: { accessUrl: string; 
   return {
     async get(os, arch) {
       if (!isSupportedPlatform(os, arch)) return undefined
-      // A cheap stat: a binary replaced since the last render re-renders (through onChange).
-      await binaries.check(os, arch)
+      // A binary replaced since the last render re-renders (through onChange) before this
+      // answers: seen by a stat, or sooner by the directory watch.
+      await binaries.checkWatched(os, arch)
       return scripts.get(key(os, arch))
     },
     current: (os, arch) => scripts.get(key(os, arch)),
