@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Queryable } from '../db/client.js'
 import { isUniqueViolation } from '../db/errors.js'
-import type { ProvisionerJobRow, TemplateRow, TemplateVersionRow, UserRow } from '../db/schema.js'
+import type { ProvisionerJobRow, UserRow } from '../db/schema.js'
 import { errors } from '../errors.js'
 import type {
   CreateWorkspaceBuildRequest,

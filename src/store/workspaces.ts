@@ -439,11 +439,6 @@ export interface AuthenticatedAgent {
   ownerName: string
 }
 
-/**
- * The agent a token belongs to, only while it may authenticate: the token is current
- * (or inside a rotation's grace period), the agent belongs to the latest build, and the
- * workspace is not deleted. One indexed query: this runs on every agent request.
- */
 const agentByTokenHash = prepared((q) =>
   q
     .select({
@@ -470,6 +465,12 @@ const agentByTokenHash = prepared((q) =>
     .prepare('find_agent_by_token_hash'),
 )
 
+/**
+ * The agent a token belongs to, only while it may authenticate: the token is current
+ * (or inside a rotation's grace period), the agent belongs to the latest build, and the
+ * workspace is not deleted. One indexed query, prepared: it runs whenever the lookup cache
+ * (domain/agent-auth.ts) misses.
+ */
 export async function findAgentByTokenHash(q: Queryable, tokenHash: string, now: Date): Promise<AuthenticatedAgent | undefined> {
   const [row] = await agentByTokenHash(q).execute({ tokenHash, now })
   return row
