@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import t from 'tap'
 import { insertAll } from '../src/db/insert-all.js'
-import { organizationMembers, organizations, users } from '../src/db/schema.js'
+import { files, organizationMembers, organizations, users } from '../src/db/schema.js'
 import { createTestDatabase } from './helpers/database.js'
 
 const at = new Date('2026-11-29T07:26:34.123Z')
@@ -79,6 +79,11 @@ t.test('insertAll', async (t) => {
     const err = await insertAll(db, [{ table: users, rows: [newUser('Dave', { email: 'other@example.com' })] }] as const).catch((e: unknown) => e)
     const cause = (err as { cause?: { constraint?: string } }).cause ?? (err as { constraint?: string })
     t.equal((cause as { constraint?: string }).constraint, 'users_username_key')
+  })
+
+  t.test('binary values are refused rather than stored as JSON', async (t) => {
+    const row = { id: randomUUID(), hash: 'x'.repeat(64), createdBy: randomUUID(), mimetype: 'application/x-tar', data: Buffer.from('tar'), createdAt: at }
+    await t.rejects(insertAll(db, [{ table: files, rows: [row] }] as const), /files\.data is binary/)
   })
 
   t.test('rows of one table must set the same columns', async (t) => {

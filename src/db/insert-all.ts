@@ -18,8 +18,9 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
  * returns them as stored, defaults included. A single statement is atomic, and foreign
  * keys between the new rows are checked when it ends, so this replaces a transaction of
  * one INSERT per table with one round trip (the create path's cost was its round trips).
- * Each table's rows travel as one jsonb parameter; columns a row leaves undefined take
- * their database default, so every row of a table must set the same columns.
+ * Each table's rows travel as one jsonb parameter (so no binary columns); columns a row
+ * leaves undefined take their database default, so every row of a table must set the
+ * same columns.
  */
 export async function insertAll<const P extends readonly TableRows[]>(q: Queryable, plan: P): Promise<Inserted<P>> {
   const ctes: SQL[] = []
@@ -34,8 +35,11 @@ export async function insertAll<const P extends readonly TableRows[]>(q: Queryab
       let given = 0
       for (const key in row) if (row[key] !== undefined) given++
       for (const [key, column] of set) {
-        if (row[key] === undefined) given = -1
-        record[column.name] = row[key]
+        const value = row[key]
+        if (value === undefined) given = -1
+        // JSON has no bytes: a Buffer would be stored as its JSON form, not its contents.
+        if (value instanceof Uint8Array) throw new Error(`insertAll: ${getTableName(table)}.${column.name} is binary; insert it another way`)
+        record[column.name] = value
       }
       if (given !== set.length) throw new Error(`insertAll: every ${getTableName(table)} row must set the same columns`)
       return record
