@@ -83,6 +83,18 @@ export interface Spawned {
   stop(graceMs?: number): Promise<void>
 }
 
+/** The last 100-200 kB a child wrote to stdout and stderr, for error messages. */
+function keepOutput(child: ChildProcess): () => string {
+  let output = ''
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString()
+    if (output.length > 200_000) output = output.slice(-100_000)
+  }
+  child.stdout!.on('data', keep)
+  child.stderr!.on('data', keep)
+  return () => output
+}
+
 /** A child process (through `sh -c` so the file limit can be raised), its output kept. */
 export function spawnProcess(
   command: string,
@@ -98,19 +110,13 @@ export function spawnProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.add(child)
-  let output = ''
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString()
-    if (output.length > 200_000) output = output.slice(-100_000)
-  }
-  child.stdout!.on('data', keep)
-  child.stderr!.on('data', keep)
+  const output = keepOutput(child)
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
   child.on('exit', () => children.delete(child))
   return {
     child,
     pid: child.pid!,
-    output: () => output,
+    output,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
@@ -276,13 +282,7 @@ export async function forkWorker(script: string, input: unknown): Promise<Forked
   })
   child.on('exit', () => void remove())
   children.add(child)
-  let output = ''
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString()
-    if (output.length > 200_000) output = output.slice(-100_000)
-  }
-  child.stdout!.on('data', keep)
-  child.stderr!.on('data', keep)
+  const output = keepOutput(child)
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
   child.on('exit', () => children.delete(child))
   const queue: { type: string }[] = []
@@ -295,7 +295,7 @@ export async function forkWorker(script: string, input: unknown): Promise<Forked
   const proc: Spawned = {
     child,
     pid: child.pid!,
-    output: () => output,
+    output,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
@@ -311,8 +311,8 @@ export async function forkWorker(script: string, input: unknown): Promise<Forked
       const i = queue.findIndex((m) => m.type === type)
       if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0] as T)
       return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${script}: no "${type}" within ${timeoutMs} ms\n${output.slice(-4000)}`)), timeoutMs)
-        const onExit = () => reject(new Error(`${script} exited while waiting for "${type}":\n${output.slice(-4000)}`))
+        const timer = setTimeout(() => reject(new Error(`${script}: no "${type}" within ${timeoutMs} ms\n${output().slice(-4000)}`)), timeoutMs)
+        const onExit = () => reject(new Error(`${script} exited while waiting for "${type}":\n${output().slice(-4000)}`))
         child.once('exit', onExit)
         waiters.push({
           type,

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { isUuid } from '../domain/users.js'
 import { errors } from '../errors.js'
 
-const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const HEX = /^[0-9a-f]{32}$/i
 
 /**
@@ -30,7 +30,7 @@ export function parseUuid(raw: string): { uuid: string } | { error: string } {
     default:
       return { error: `invalid UUID length: ${Buffer.byteLength(raw)}` }
   }
-  return CANONICAL.test(s) ? { uuid: s.toLowerCase() } : { error: 'invalid UUID format' }
+  return isUuid(s) ? { uuid: s.toLowerCase() } : { error: 'invalid UUID format' }
 }
 
 /** The route's path parameters declared as UUIDs (`format: 'uuid'` in its params schema). */
